@@ -1,0 +1,1 @@
+"""The lessons as runnable demos; `python -m demos` runs them all."""

@@ -1,0 +1,280 @@
+"""The backward driver shared by Value and Tensor.
+
+A graph node (``Node``) holds its ``data``, the op that made it (``_op``, an
+``ops.Op``), the nodes it was made from (``_parents``) and the op's extra
+non-differentiable arguments (``_ctx``: an axis, a shape, an index...).
+Everything about ordering, accumulation, freeing and create_graph lives here,
+once, for both kinds of node.
+"""
+
+import threading
+from contextlib import ContextDecorator
+
+import numpy as np
+
+__all__ = ["Node", "no_grad", "enable_grad", "is_grad_enabled", "grad", "GraphFreedError"]
+
+
+# --- grad mode ------------------------------------------------------------------------
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled():
+    """True when new ops are recorded for backward (per thread)."""
+    return _mode.enabled
+
+
+class _SetGradMode(ContextDecorator):
+    def __init__(self, enabled):
+        self._enabled = enabled
+        self._saved = []
+
+    def __enter__(self):
+        self._saved.append(_mode.enabled)
+        _mode.enabled = self._enabled
+        return self
+
+    def __exit__(self, *exc):
+        _mode.enabled = self._saved.pop()
+        return False
+
+
+def no_grad():
+    """Context manager (and decorator) under which ops record nothing for backward."""
+    return _SetGradMode(False)
+
+
+def enable_grad():
+    """Context manager (and decorator) that turns recording back on inside no_grad."""
+    return _SetGradMode(True)
+
+
+class GraphFreedError(RuntimeError, ValueError):
+    """Backward through a graph whose saved state was freed by an earlier backward.
+
+    A RuntimeError as in PyTorch, and a ValueError: it is a misuse of the API.
+    """
+
+
+# --- the node protocol ------------------------------------------------------------------
+
+class Node:
+    """What the driver needs of a graph node; Value and Tensor subclass it.
+
+    ``_retain``: whether backward stores the node's gradient in ``.grad``. Values
+    keep every gradient (as in micrograd: each node can be printed and drawn);
+    Tensors keep it for leaves and for nodes that called ``retain_grad()``.
+    ``_ctx`` is None once backward has freed the graph.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_parents", "_ctx", "_acc",
+                 "__weakref__")
+
+    @property
+    def op(self):
+        """Name of the op that made this node ('' for a leaf)."""
+        return "" if self._op is None else self._op.name
+
+    @property
+    def is_leaf(self):
+        """True for nodes made by the user, not recorded from an op."""
+        return self._op is None
+
+    def backward(self, grad=None, retain_graph=None, create_graph=False):
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
+
+        Args:
+            grad: d(result)/d(self), the seed; default 1 for a single-element node.
+            retain_graph: keep the graph for another backward (default: create_graph).
+            create_graph: record the backward pass so gradients can be differentiated.
+        """
+        if not self.requires_grad:
+            raise ValueError(
+                f"backward() on a {type(self).__name__} that does not require grad: "
+                "nothing it was computed from requires grad (set requires_grad=True on "
+                "the leaves, and do not compute it under no_grad())")
+        seed = self._seed(grad, "grad")
+        if retain_graph is None:
+            retain_graph = create_graph
+        _run([self], [seed], retain_graph, create_graph)
+
+    # Each kind of node provides:
+    #   _seed(grad, what) -> the seed gradient in raw form, checked against self
+    #   _wrap(raw)        -> a constant node holding raw data (for create_graph)
+    #   _accumulate(g)    -> add g into self.grad
+    #   _shaped           -> whether gradients are arrays to fit to each input's shape and dtype
+
+
+def toposort(roots):
+    """Nodes that require grad and lead to ``roots``, each after all of its parents.
+
+    Iterative depth-first search keyed by id(): no recursion limit, linear time.
+    """
+    order = []
+    seen = set()
+    stack = [(r, False) for r in roots if r.requires_grad]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        key = id(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        stack.append((node, True))
+        for p in node._parents:
+            if p.requires_grad and id(p) not in seen:
+                stack.append((p, False))
+    return order
+
+
+def _run(roots, seeds, retain_graph, create_graph, capture=None):
+    """Propagate ``seeds`` from ``roots`` back through the graph.
+
+    With ``capture`` (a dict id(node) -> None), the gradients of those nodes are
+    stored there and no ``.grad`` is touched; otherwise leaves accumulate.
+    """
+    order = toposort(roots)
+    for root, seed in zip(roots, seeds):
+        if create_graph:
+            seed = root._wrap(seed)
+        root._acc = seed if root._acc is None else root._acc + seed
+    mode = enable_grad() if create_graph else no_grad()
+    with mode:
+        try:
+            for node in reversed(order):
+                g = node._acc
+                if g is None:
+                    continue
+                node._acc = None
+                if capture is not None:
+                    if id(node) in capture:
+                        capture[id(node)] = g
+                elif node._op is None or node._retain:
+                    node._accumulate(g)
+                op = node._op
+                if op is None:
+                    continue
+                ctx = node._ctx
+                if ctx is None:
+                    raise GraphFreedError(
+                        f"backward through the graph a second time (at a '{op.name}' node): "
+                        "its saved state was freed by the first backward. Pass "
+                        "retain_graph=True to the first backward() to keep it.")
+                parents = node._parents
+                if create_graph:
+                    args = (*parents, *ctx)
+                    out = node
+                else:
+                    args = (*[p.data for p in parents], *ctx)
+                    out = node.data
+                for p, vjp in zip(parents, op.vjps):
+                    if not p.requires_grad:
+                        continue
+                    pg = vjp(g, out, *args)
+                    if node._shaped:
+                        pg = _fit(pg, p.data)
+                    p._acc = pg if p._acc is None else p._acc + pg
+                if not retain_graph:
+                    node._ctx = None
+        except BaseException:
+            # An error part-way must not leave half-accumulated gradients behind.
+            for node in order:
+                node._acc = None
+            raise
+
+
+def _fit(grad, like):
+    """grad summed back to the shape of ``like`` (after broadcasting) and cast to its dtype."""
+    if grad.shape != like.shape:
+        grad = unbroadcast(grad, like.shape)
+    if grad.dtype != like.dtype:
+        grad = grad.astype(like.dtype)
+    return grad
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``: first the extra leading axes, then the axes of size 1.
+
+    Works on numpy arrays and on Tensors (for create_graph).
+    """
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if ones:
+        grad = grad.sum(axis=ones, keepdims=True)
+    return grad
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.
+
+    Args:
+        outputs: a node or a sequence of nodes.
+        inputs: a node or a sequence of nodes.
+        grad_outputs: the seeds, one per output (default 1 for single-element outputs).
+        retain_graph: keep the graph for another backward (default: create_graph).
+        create_graph: return gradients as nodes recorded for differentiating again.
+        allow_unused: give None for an input the outputs do not depend on, instead of
+            raising ValueError.
+
+    Returns:
+        A list with one gradient per input: numpy arrays / floats, or nodes when
+        create_graph is True.
+    """
+    outputs = _as_node_list(outputs, "outputs")
+    inputs = _as_node_list(inputs, "inputs")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, (Node, np.ndarray, float, int)):
+        grad_outputs = [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad_outputs has {len(grad_outputs)} entries for "
+                         f"{len(outputs)} outputs; give one per output")
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise ValueError(f"outputs[{i}] does not require grad: it does not depend on "
+                             "any input that requires grad")
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise ValueError(f"inputs[{i}] does not require grad; set requires_grad=True")
+    seeds = [out._seed(g, f"grad_outputs[{i}]")
+             for i, (out, g) in enumerate(zip(outputs, grad_outputs))]
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture = {id(x): None for x in inputs}
+    _run(outputs, seeds, retain_graph, create_graph, capture)
+    result = []
+    for i, x in enumerate(inputs):
+        g = capture[id(x)]
+        if g is None and not allow_unused:
+            raise ValueError(f"inputs[{i}] was not used to compute the outputs; pass "
+                             "allow_unused=True to get None for it")
+        if g is not None and not create_graph and isinstance(g, np.ndarray):
+            g = np.array(g, dtype=x.data.dtype)  # own the memory: views may alias others
+        result.append(g)
+    return result
+
+
+def _as_node_list(x, what):
+    if isinstance(x, Node):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        for i, n in enumerate(x):
+            if not isinstance(n, Node):
+                raise TypeError(f"{what}[{i}] must be a Value or Tensor, "
+                                f"got {type(n).__name__}")
+        if not x:
+            raise ValueError(f"{what} is empty")
+        return list(x)
+    raise TypeError(f"{what} must be a Value, a Tensor or a sequence of them, "
+                    f"got {type(x).__name__}")

@@ -1,0 +1,282 @@
+"""Every differentiable op, defined once: its forward and its derivative side by side.
+
+An ``Op`` has a forward on Python floats (for Value), a forward on numpy arrays
+(for Tensor) and one vector-Jacobian product per input. A VJP is called as
+``vjp(g, out, *inputs, *ctx)`` and returns d(result)/d(input) given
+``g = d(result)/d(out)``:
+
+- in a plain backward, ``g``, ``out`` and the inputs are raw floats or arrays,
+  so the rule runs at numpy speed and records nothing;
+- with ``create_graph=True`` they are the Values/Tensors themselves, so the very
+  same expression is recorded and can be differentiated again.
+
+The helpers below (``power``, ``log``, ``broadcast_to``, ``scatter``...) are the few
+places where floats, arrays and nodes need different spellings of one function.
+The driver sums a gradient back to its input's shape when an op broadcast it,
+so the rules here are written for the output's shape.
+"""
+
+import math
+import operator
+
+import numpy as np
+
+from .autograd import Node
+
+
+class Op:
+    """A differentiable primitive: name, forwards, and one VJP per input."""
+
+    __slots__ = ("name", "scalar", "array", "vjps")
+
+    def __init__(self, name, scalar, array, *vjps):
+        self.name = name
+        self.scalar = scalar  # forward on Python floats, or None (Tensor-only op)
+        self.array = array    # forward on numpy arrays
+        self.vjps = vjps
+
+    def __repr__(self):
+        return f"Op({self.name!r})"
+
+
+# --- scalar forwards with IEEE semantics (inf and nan, as numpy), not Python exceptions ---
+
+def _exp(x):
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _log(x):
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def _div(a, b):
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0 or a != a:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def _pow(a, b):
+    try:
+        return math.pow(a, b)
+    except (ValueError, OverflowError):  # 0 ** -1, (-8) ** 0.5, 10 ** 400
+        with np.errstate(all="ignore"):
+            return float(np.power(np.float64(a), np.float64(b)))
+
+
+def _sigmoid(x):
+    if x >= 0:
+        return 1.0 / (1.0 + _exp(-x))
+    e = _exp(x)
+    return e / (1.0 + e)
+
+
+def _sigmoid_array(x):
+    e = np.exp(-np.abs(x))  # never overflows: the argument is <= 0
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _relu(x):
+    return 0.0 if x <= 0 else x
+
+
+# --- helpers that take floats, arrays or nodes ------------------------------------------
+
+def data_of(x):
+    """The raw float or array behind x (x itself when it is already raw)."""
+    return x.data if isinstance(x, Node) else x
+
+
+def power(x, e):
+    """x ** e on floats (IEEE, never complex), arrays or nodes."""
+    if isinstance(x, Node):
+        return x ** e
+    if isinstance(x, float):
+        return _pow(x, float(e))
+    return np.power(x, e)
+
+
+def log(x):
+    """Natural log on floats (IEEE), arrays or nodes."""
+    if isinstance(x, Node):
+        return x.log()
+    if isinstance(x, float):
+        return _log(x)
+    return np.log(x)
+
+
+def broadcast_to(x, shape):
+    """x repeated along broadcast axes up to ``shape`` (a read-only view for arrays)."""
+    if isinstance(x, Node):
+        return x.broadcast_to(shape)
+    return np.broadcast_to(x, shape)
+
+
+def scatter(g, shape, index):
+    """Zeros of ``shape`` with ``g`` added at ``index``; repeated indices accumulate."""
+    if isinstance(g, Node):
+        return g._scatter(shape, index)
+    out = np.zeros(shape, dtype=g.dtype)
+    if is_basic_index(index):
+        out[index] = g  # basic indexing never selects an element twice
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def is_basic_index(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
+               and not isinstance(p, (bool, np.bool_)) for p in parts)
+
+
+def kept_shape(shape, axes):
+    """The shape of a reduction over ``axes`` with keepdims=True."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _unreduce(g, x, axes, keepdims):
+    """Spread the gradient of a reduction back over the reduced axes of x."""
+    if not keepdims:
+        g = g.reshape(kept_shape(x.shape, axes))
+    return broadcast_to(g, x.shape)
+
+
+# --- elementwise, on Values and Tensors ---------------------------------------------------
+
+# a + b; d/da = 1, d/db = 1
+ADD = Op("+", operator.add, np.add,
+         lambda g, out, a, b: g,
+         lambda g, out, a, b: g)
+
+# a - b; d/da = 1, d/db = -1
+SUB = Op("-", operator.sub, np.subtract,
+         lambda g, out, a, b: g,
+         lambda g, out, a, b: -g)
+
+# a * b; d/da = b, d/db = a
+MUL = Op("*", operator.mul, np.multiply,
+         lambda g, out, a, b: g * b,
+         lambda g, out, a, b: g * a)
+
+# a / b; d/da = 1/b, d/db = -a/b^2 = -out/b
+DIV = Op("/", _div, np.divide,
+         lambda g, out, a, b: g / b,
+         lambda g, out, a, b: -g * out / b)
+
+# a ** b; d/da = b * a^(b-1), d/db = a^b * log(a)
+POW = Op("**", _pow, np.power,
+         lambda g, out, a, b: g * b * power(a, b - 1),
+         lambda g, out, a, b: g * out * log(a))
+
+# x ** p for a constant number p; d/dx = p * x^(p-1)
+POW_CONST = Op("**", _pow, np.power,
+               lambda g, out, x, p: g * p * power(x, p - 1))
+
+# -x; d/dx = -1
+NEG = Op("neg", operator.neg, np.negative,
+         lambda g, out, x: -g)
+
+# exp(x); d/dx = exp(x)
+EXP = Op("exp", _exp, np.exp,
+         lambda g, out, x: g * out)
+
+# log(x); d/dx = 1/x
+LOG = Op("log", _log, np.log,
+         lambda g, out, x: g / x)
+
+# tanh(x); d/dx = 1 - tanh(x)^2
+TANH = Op("tanh", math.tanh, np.tanh,
+          lambda g, out, x: g * (1 - out * out))
+
+# sigmoid(x) = 1 / (1 + exp(-x)); d/dx = sigmoid(x) * (1 - sigmoid(x))
+SIGMOID = Op("sigmoid", _sigmoid, _sigmoid_array,
+             lambda g, out, x: g * out * (1 - out))
+
+# relu(x) = max(x, 0); d/dx = 1 where x > 0, else 0
+RELU = Op("relu", _relu, lambda x: np.maximum(x, 0),
+          lambda g, out, x: g * (x > 0))
+
+
+# --- Tensor-only ops ----------------------------------------------------------------------
+
+def _matmul_da(g, out, a, b):
+    if a.ndim == 1 and b.ndim == 1:          # (n,) @ (n,) -> ()
+        return g * b
+    if a.ndim == 1:                          # (n,) @ (..., n, p) -> (..., p)
+        return (g[..., None, :] @ b.swapaxes(-1, -2))[..., 0, :]
+    if b.ndim == 1:                          # (..., m, n) @ (n,) -> (..., m)
+        return g[..., :, None] * b
+    return g @ b.swapaxes(-1, -2)            # (..., m, n) @ (..., n, p) -> (..., m, p)
+
+
+def _matmul_db(g, out, a, b):
+    if a.ndim == 1 and b.ndim == 1:
+        return g * a
+    if a.ndim == 1:
+        return a[:, None] * g[..., None, :]
+    if b.ndim == 1:
+        return (a.swapaxes(-1, -2) @ g[..., :, None])[..., 0]
+    return a.swapaxes(-1, -2) @ g
+
+
+# a @ b (numpy matmul: 1-D and batched); d/da = g @ b^T, d/db = a^T @ g
+MATMUL = Op("matmul", None, np.matmul, _matmul_da, _matmul_db)
+
+# sum over axes; d/dx = 1 on every summed element
+SUM = Op("sum", None, lambda x, axes, keepdims: np.sum(x, axis=axes, keepdims=keepdims),
+         lambda g, out, x, axes, keepdims: _unreduce(g, x, axes, keepdims))
+
+# mean over axes; d/dx = 1/n, n the number of elements averaged
+MEAN = Op("mean", None, lambda x, axes, keepdims: np.mean(x, axis=axes, keepdims=keepdims),
+          lambda g, out, x, axes, keepdims: _unreduce(g, x, axes, keepdims) / (x.size // out.size))
+
+
+def _extreme_dx(g, out, x, axes, keepdims):
+    # The gradient goes to the elements equal to the extreme, split evenly between ties.
+    xd = data_of(x)
+    hit = xd == data_of(out).reshape(kept_shape(xd.shape, axes))
+    share = (hit / hit.sum(axis=axes, keepdims=True)).astype(xd.dtype)
+    return _unreduce(g, x, axes, keepdims) * share
+
+
+# max over axes; d/dx = 1 at the maximum (ties share it), else 0
+MAX = Op("max", None, lambda x, axes, keepdims: np.max(x, axis=axes, keepdims=keepdims),
+         _extreme_dx)
+
+# min over axes; d/dx = 1 at the minimum (ties share it), else 0
+MIN = Op("min", None, lambda x, axes, keepdims: np.min(x, axis=axes, keepdims=keepdims),
+         _extreme_dx)
+
+# reshape; the gradient is reshaped back
+RESHAPE = Op("reshape", None, np.reshape,
+             lambda g, out, x, shape: g.reshape(x.shape))
+
+# transpose by a permutation of the axes; the gradient is permuted back
+TRANSPOSE = Op("transpose", None, np.transpose,
+               lambda g, out, x, axes: g.transpose(tuple(np.argsort(axes))))
+
+# x[index]; the gradient is scattered back, repeated indices accumulating
+GETITEM = Op("index", None, operator.getitem,
+             lambda g, out, x, index: scatter(g, x.shape, index))
+
+# the adjoint of indexing (used by create_graph); its gradient is indexing again
+SCATTER = Op("scatter", None, lambda g, shape, index: scatter(g, shape, index),
+             lambda g, out, x, shape, index: g[index])
+
+# x repeated to a broadcast shape; the driver sums the gradient back to x's shape
+BROADCAST = Op("broadcast", None, np.broadcast_to,
+               lambda g, out, x, shape: g)
+
+# x cast to another float dtype; the gradient is cast back
+ASTYPE = Op("astype", None, lambda x, dtype: x.astype(dtype),
+            lambda g, out, x, dtype: g.astype(x.dtype))

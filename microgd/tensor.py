@@ -1,0 +1,422 @@
+"""Tensor: a graph node holding one numpy array, so whole layers are one node."""
+
+import numbers
+
+import numpy as np
+
+from . import ops
+from .autograd import Node, _mode
+
+
+class Tensor(Node):
+    """A numpy array that records the ops applied to it, for reverse-mode autodiff.
+
+    Args:
+        data: numbers, nested lists or an array; copied. Floating dtypes are kept
+            (float32 stays float32); Python numbers, integers and bools become
+            float64. Strings, objects and complex numbers are a TypeError.
+        requires_grad: whether backward accumulates a gradient in ``.grad``.
+            Default False, as in PyTorch.
+        dtype: a floating dtype to convert to. Default None (see above).
+        label: a name shown in graph drawings. Default "".
+    """
+
+    __slots__ = ("_retain",)
+    __array_ufunc__ = None  # numpy defers to our reflected ops: array + Tensor -> Tensor
+    _shaped = True          # gradients are summed back to each input's shape and dtype
+
+    def __init__(self, data, requires_grad=False, dtype=None, label=""):
+        self.data = _as_array(data, dtype)
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+        self._op = None
+        self._parents = ()
+        self._ctx = ()
+        self._acc = None
+        self._retain = False
+
+    # --- attributes -----------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def T(self):
+        """The axes reversed (as numpy's ``.T``)."""
+        return self.transpose()
+
+    def __len__(self):
+        return len(self.data)
+
+    def item(self):
+        """The single element as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        """The data array itself (shared, not copied)."""
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self):
+        """A Tensor sharing this data, cut off from the graph (requires_grad=False)."""
+        return _const(self.data)
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        self._retain = True
+        return self
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=20)
+        extra = ""
+        if self.dtype != np.float64:
+            extra += f", dtype={self.dtype}"
+        if self._op is not None:
+            extra += f", op={self.op!r}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"Tensor({body}{extra})"
+
+    # --- arithmetic ---------------------------------------------------------------------
+    def __add__(self, other):
+        return _binary(ops.ADD, self, self._operand(other))
+
+    def __radd__(self, other):
+        return _binary(ops.ADD, self._operand(other), self)
+
+    def __sub__(self, other):
+        return _binary(ops.SUB, self, self._operand(other))
+
+    def __rsub__(self, other):
+        return _binary(ops.SUB, self._operand(other), self)
+
+    def __mul__(self, other):
+        return _binary(ops.MUL, self, self._operand(other))
+
+    def __rmul__(self, other):
+        return _binary(ops.MUL, self._operand(other), self)
+
+    def __truediv__(self, other):
+        return _binary(ops.DIV, self, self._operand(other))
+
+    def __rtruediv__(self, other):
+        return _binary(ops.DIV, self._operand(other), self)
+
+    def __pow__(self, other):
+        if isinstance(other, (numbers.Real, np.number)):
+            p = float(other)
+            return _make(ops.POW_CONST.array(self.data, p), ops.POW_CONST, (self,), (p,))
+        return _binary(ops.POW, self, self._operand(other))
+
+    def __rpow__(self, other):
+        return _binary(ops.POW, self._operand(other), self)
+
+    def __matmul__(self, other):
+        return _matmul(self, self._operand(other))
+
+    def __rmatmul__(self, other):
+        return _matmul(self._operand(other), self)
+
+    def __neg__(self):
+        return _unary(ops.NEG, self)
+
+    def __pos__(self):
+        return self
+
+    # --- comparisons give plain boolean arrays (no gradient flows through them) -------------
+    def __lt__(self, other):
+        return self.data < _raw(other)
+
+    def __le__(self, other):
+        return self.data <= _raw(other)
+
+    def __gt__(self, other):
+        return self.data > _raw(other)
+
+    def __ge__(self, other):
+        return self.data >= _raw(other)
+
+    def __eq__(self, other):
+        return self.data == _raw(other)
+
+    def __ne__(self, other):
+        return self.data != _raw(other)
+
+    __hash__ = Node.__hash__  # by identity, as PyTorch's tensors
+
+    # --- elementwise functions --------------------------------------------------------------
+    def exp(self):
+        """e ** x, elementwise."""
+        return _unary(ops.EXP, self)
+
+    def log(self):
+        """Natural log, elementwise."""
+        return _unary(ops.LOG, self)
+
+    def tanh(self):
+        """Hyperbolic tangent, elementwise."""
+        return _unary(ops.TANH, self)
+
+    def relu(self):
+        """max(x, 0), elementwise."""
+        return _unary(ops.RELU, self)
+
+    def sigmoid(self):
+        """1 / (1 + exp(-x)), elementwise, without overflow for large |x|."""
+        return _unary(ops.SIGMOID, self)
+
+    # --- reductions -------------------------------------------------------------------------
+    def sum(self, axis=None, keepdims=False):
+        """Sum over ``axis`` (None: all; an int or a tuple of ints)."""
+        return self._reduce(ops.SUM, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        """Mean over ``axis`` (None: all; an int or a tuple of ints)."""
+        return self._reduce(ops.MEAN, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        """Maximum over ``axis``; tied maxima share the gradient equally."""
+        return self._reduce(ops.MAX, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        """Minimum over ``axis``; tied minima share the gradient equally."""
+        return self._reduce(ops.MIN, axis, keepdims)
+
+    def _reduce(self, op, axis, keepdims):
+        axes = _normalize_axes(axis, self.ndim, op.name)
+        if self.size == 0 and op in (ops.MAX, ops.MIN):
+            raise ValueError(f"{op.name}() of an empty tensor of shape {self.shape}")
+        ctx = (axes, bool(keepdims))
+        return _make(op.array(self.data, *ctx), op, (self,), ctx)
+
+    # --- shape ------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        """The same elements in a new shape; one dimension may be -1."""
+        shape = _shape_arg(shape)
+        try:
+            data = self.data.reshape(shape)
+        except (ValueError, TypeError):
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
+                             f"({self.size} elements) into shape {shape}") from None
+        return _make(data, ops.RESHAPE, (self,), (shape,))
+
+    def transpose(self, *axes):
+        """Permute the axes (default: reverse them), as numpy's ``transpose``."""
+        axes = _shape_arg(axes) or tuple(range(self.ndim))[::-1]
+        if sorted(a % self.ndim if self.ndim else a for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the "
+                             f"{self.ndim} axes of a tensor of shape {self.shape}")
+        axes = tuple(a % self.ndim for a in axes)
+        return _make(self.data.transpose(axes), ops.TRANSPOSE, (self,), (axes,))
+
+    def swapaxes(self, axis1, axis2):
+        """Exchange two axes."""
+        axes = list(range(self.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return self.transpose(tuple(axes))
+
+    def broadcast_to(self, shape):
+        """Repeat along broadcast axes to ``shape``; the gradient sums back."""
+        shape = tuple(shape)
+        try:
+            data = np.broadcast_to(self.data, shape)
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} "
+                             f"to {shape}") from None
+        return _make(data, ops.BROADCAST, (self,), (shape,))
+
+    def astype(self, dtype):
+        """A copy converted to another floating dtype; the gradient converts back."""
+        dtype = _float_dtype(np.dtype(dtype), "astype")
+        return _make(self.data.astype(dtype), ops.ASTYPE, (self,), (dtype,))
+
+    def __getitem__(self, index):
+        index = _raw_index(index)
+        return _make(self.data[index], ops.GETITEM, (self,), (index,))
+
+    def _scatter(self, shape, index):
+        return _make(ops.scatter(self.data, shape, index), ops.SCATTER, (self,), (shape, index))
+
+    # --- the driver's protocol ---------------------------------------------------------
+    def _operand(self, other):
+        """The other side of a binary op as a Tensor (numbers keep this tensor's dtype)."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, Node):
+            raise TypeError(f"cannot combine a Tensor with a {type(other).__name__}; "
+                            "use Tensors on both sides")
+        if isinstance(other, (numbers.Real, np.number)):
+            return _const(np.asarray(other, dtype=self.data.dtype))  # numbers never upcast
+        # Float arrays follow numpy's promotion; bool and integer arrays take our dtype.
+        return _const(_as_array(other, None, copy=False, what="operand",
+                                int_dtype=self.data.dtype))
+
+    def _seed(self, grad, what):
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward() on a tensor of shape {self.shape}: a gradient can be "
+                    f"created implicitly only for scalar outputs; pass {what}=... with "
+                    f"shape {self.shape}, or reduce the output first (e.g. .sum())")
+            return np.ones_like(self.data)
+        g = _as_array(_raw(grad), None, copy=False, what=what)
+        if g.shape != self.shape:
+            raise ValueError(f"{what} has shape {g.shape} but the output has shape "
+                             f"{self.shape}; they must match")
+        return g.astype(self.data.dtype, copy=False)
+
+    @staticmethod
+    def _wrap(raw):
+        return _const(np.asarray(raw))
+
+    def _accumulate(self, g):
+        if self.grad is None:
+            self.grad = g if isinstance(g, Node) else np.array(g, dtype=self.data.dtype)
+        elif isinstance(g, Node) or isinstance(self.grad, Node):
+            self.grad = self.grad + g
+        else:
+            self.grad += g
+
+
+def _make(data, op, parents, ctx=()):
+    """A new Tensor from an op; records the op only if some parent requires grad."""
+    out = Tensor.__new__(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.label = ""
+    out._acc = None
+    out._retain = False
+    out._ctx = ctx
+    if _mode.enabled and any(p.requires_grad for p in parents):
+        out.requires_grad = True
+        out._op = op
+        out._parents = parents
+    else:
+        out.requires_grad = False
+        out._op = None
+        out._parents = ()
+    return out
+
+
+def _const(array):
+    return _make(array, None, ())
+
+
+def _binary(op, a, b):
+    try:
+        data = op.array(a.data, b.data)
+    except ValueError:
+        raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast "
+                         "together (numpy broadcasting: trailing dimensions must be equal "
+                         "or 1)") from None
+    return _make(data, op, (a, b))
+
+
+def _unary(op, x):
+    return _make(op.array(x.data), op, (x,))
+
+
+def _matmul(a, b):
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least one dimension, got shapes "
+                         f"{a.shape} and {b.shape} (use * for scalars)")
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        which = "dim 0" if b.ndim == 1 else "dim -2"
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
+                         f"{k_a} (dim -1 of the first) != {k_b} ({which} of the second)")
+    try:
+        data = np.matmul(a.data, b.data)
+    except ValueError:
+        raise ValueError(f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} "
+                         "cannot be broadcast together") from None
+    return _make(data, ops.MATMUL, (a, b))
+
+
+def _raw(x):
+    return x.data if isinstance(x, Node) else x
+
+
+def _raw_index(index):
+    if isinstance(index, tuple):
+        return tuple(_raw(i) for i in index)
+    return _raw(index)
+
+
+def _float_dtype(dtype, what):
+    if dtype.kind == "f":
+        return dtype
+    raise TypeError(f"{what}: dtype must be a floating dtype (float32 or float64), "
+                    f"got {dtype}")
+
+
+def _as_array(data, dtype=None, copy=True, what="Tensor data", int_dtype=np.float64):
+    """data as a floating numpy array, following the dtype rules of Tensor.
+
+    Floating data keeps its dtype unless ``dtype`` is given; bool and integer data
+    become ``int_dtype``; anything else is a TypeError.
+    """
+    if isinstance(data, Node):
+        data = data.data
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"{what} must be numeric, got {type(data).__name__} {data!r:.60}")
+    try:
+        arr = np.array(data, copy=copy) if copy else np.asarray(data)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{what} must be a number or a rectangular nested list/array "
+                         f"of numbers; got {type(data).__name__} {data!r:.60} ({e})") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must be numeric (bool, int or float), got dtype "
+                        f"{arr.dtype} from {type(data).__name__} {data!r:.60}")
+    if dtype is not None:
+        dtype = _float_dtype(np.dtype(dtype), what)
+    elif arr.dtype.kind == "f":
+        dtype = arr.dtype
+    else:
+        dtype = int_dtype
+    return arr.astype(dtype, copy=False)
+
+
+def _normalize_axes(axis, ndim, name):
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{name}: axis must be None, an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{name}: axis {a} is out of range for a tensor with {ndim} "
+                             f"dimension(s)")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: axis {axis!r} repeats an axis")
+    return tuple(out)
+
+
+def _shape_arg(shape):
+    """reshape(2, 3) and reshape((2, 3)) alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    try:
+        return tuple(int(n) for n in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"a shape must be ints, got {shape!r}") from None

@@ -1,0 +1,197 @@
+"""Value: a scalar graph node holding one Python float, as in micrograd.
+
+Every Value keeps its gradient after backward, so each multiply of a small
+network can be printed, drawn and checked by hand.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import ops
+from .autograd import Node, _mode
+
+
+class Value(Node):
+    """A scalar that records the ops applied to it, for reverse-mode autodiff.
+
+    Args:
+        data: a real number (int, float, bool, numpy scalar or 0-d array).
+        label: a name shown by repr and in graph drawings. Default "".
+        requires_grad: whether backward computes a gradient for it. Default True
+            (as in micrograd); Python numbers mixed into an expression become
+            constants with requires_grad=False.
+    """
+
+    __slots__ = ()
+    _retain = True    # every Value keeps its .grad (micrograd's behaviour)
+    _shaped = False   # gradients are floats: nothing to sum back to a shape
+
+    def __init__(self, data, label="", requires_grad=True):
+        self.data = _as_float(data)
+        self.grad = 0.0
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+        self._op = None
+        self._parents = ()
+        self._ctx = ()
+        self._acc = None
+
+    def __repr__(self):
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={_fmt(self.data)}, grad={_fmt(self.grad)}{label})"
+
+    # --- arithmetic ---------------------------------------------------------------------
+    def __add__(self, other):
+        return _binary(ops.ADD, self, _value(other))
+
+    def __radd__(self, other):
+        return _binary(ops.ADD, _value(other), self)
+
+    def __sub__(self, other):
+        return _binary(ops.SUB, self, _value(other))
+
+    def __rsub__(self, other):
+        return _binary(ops.SUB, _value(other), self)
+
+    def __mul__(self, other):
+        return _binary(ops.MUL, self, _value(other))
+
+    def __rmul__(self, other):
+        return _binary(ops.MUL, _value(other), self)
+
+    def __truediv__(self, other):
+        return _binary(ops.DIV, self, _value(other))
+
+    def __rtruediv__(self, other):
+        return _binary(ops.DIV, _value(other), self)
+
+    def __pow__(self, other):
+        if isinstance(other, Value):
+            return _binary(ops.POW, self, other)
+        p = _as_float(other, "exponent")
+        return _make(ops._pow(self.data, p), ops.POW_CONST, (self,), (p,))
+
+    def __rpow__(self, other):
+        return _binary(ops.POW, _value(other), self)
+
+    def __neg__(self):
+        return _unary(ops.NEG, self)
+
+    def __pos__(self):
+        return self
+
+    # --- functions ------------------------------------------------------------------------
+    def exp(self):
+        """e ** x."""
+        return _unary(ops.EXP, self)
+
+    def log(self):
+        """Natural log; -inf at 0 and nan below, as numpy."""
+        return _unary(ops.LOG, self)
+
+    def tanh(self):
+        """Hyperbolic tangent (exact for large |x|)."""
+        return _unary(ops.TANH, self)
+
+    def relu(self):
+        """max(x, 0)."""
+        return _unary(ops.RELU, self)
+
+    def sigmoid(self):
+        """1 / (1 + exp(-x)), computed without overflow for large |x|."""
+        return _unary(ops.SIGMOID, self)
+
+    # --- comparisons compare data and give plain bools --------------------------------------
+    def __lt__(self, other):
+        return self.data < _data(other)
+
+    def __le__(self, other):
+        return self.data <= _data(other)
+
+    def __gt__(self, other):
+        return self.data > _data(other)
+
+    def __ge__(self, other):
+        return self.data >= _data(other)
+
+    def __float__(self):
+        return self.data
+
+    def item(self):
+        """The data as a Python float."""
+        return self.data
+
+    def detach(self):
+        """A new constant Value with the same data, cut off from the graph."""
+        return Value(self.data, self.label, requires_grad=False)
+
+    # --- the driver's protocol ---------------------------------------------------------
+    def _seed(self, grad, what):
+        return 1.0 if grad is None else _as_float(_data(grad), what)
+
+    @staticmethod
+    def _wrap(raw):
+        return Value(raw, requires_grad=False)
+
+    def _accumulate(self, g):
+        self.grad = self.grad + g
+
+
+def _make(data, op, parents, ctx=()):
+    """A new Value from an op; records the op only if some parent requires grad."""
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._acc = None
+    out._ctx = ctx
+    if _mode.enabled and any(p.requires_grad for p in parents):
+        out.requires_grad = True
+        out._op = op
+        out._parents = parents
+    else:
+        out.requires_grad = False
+        out._op = None
+        out._parents = ()
+    return out
+
+
+def _binary(op, a, b):
+    return _make(op.scalar(a.data, b.data), op, (a, b))
+
+
+def _unary(op, x):
+    return _make(op.scalar(x.data), op, (x,))
+
+
+def _value(x):
+    """x as a Value: numbers become constants that do not require grad."""
+    if isinstance(x, Value):
+        return x
+    return Value(_as_float(x, "operand"), requires_grad=False)
+
+
+def _data(x):
+    return x.data if isinstance(x, Value) else x
+
+
+def _as_float(x, what="Value data"):
+    if isinstance(x, float):
+        return x
+    if isinstance(x, numbers.Real):
+        return float(x)
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
+        return float(x)
+    shape = f" of shape {x.shape}" if isinstance(x, np.ndarray) else ""
+    hint = "; use Tensor for arrays" if isinstance(x, (np.ndarray, list, tuple)) else ""
+    raise TypeError(f"{what} must be a real number, got {type(x).__name__}{shape} "
+                    f"{x!r:.60}{hint}")
+
+
+def _fmt(x):
+    """A float in at most 6 significant digits that still reads as a float (2.0, not 2)."""
+    if not isinstance(x, float):
+        return repr(x)
+    s = f"{x:.6g}"
+    return s if any(c in s for c in ".ein") else s + ".0"

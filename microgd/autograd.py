@@ -110,14 +110,16 @@ class Node:
     #   _shaped           -> whether gradients are arrays to fit to each input's shape and dtype
 
 
-def toposort(roots):
-    """Nodes that require grad and lead to ``roots``, each after all of its parents.
+def toposort(roots, grad_only=True):
+    """The nodes that lead to ``roots``, each after all of its parents.
 
     Iterative depth-first search keyed by id(): no recursion limit, linear time.
+    With ``grad_only`` (what backward walks) only nodes that require grad are
+    listed; without it, constants and inputs too (what a drawing shows).
     """
     order = []
     seen = set()
-    stack = [(r, False) for r in roots if r.requires_grad]
+    stack = [(r, False) for r in roots if r.requires_grad or not grad_only]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -129,7 +131,7 @@ def toposort(roots):
         seen.add(key)
         stack.append((node, True))
         for p in node._parents:
-            if p.requires_grad and id(p) not in seen:
+            if (p.requires_grad or not grad_only) and id(p) not in seen:
                 stack.append((p, False))
     return order
 

@@ -105,7 +105,7 @@ def _float64_copies(inputs):
 
 
 def _as_outputs(out):
-    outs = [out] if isinstance(out, Node) else list(out)
+    outs = [out] if isinstance(out, Node) else list(out) if isinstance(out, (list, tuple)) else [out]
     for k, o in enumerate(outs):
         if not isinstance(o, Node):
             raise TypeError(f"gradcheck: fn must return a Value, a Tensor or a sequence of "

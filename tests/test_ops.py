@@ -1,0 +1,274 @@
+"""One table of ops, run over Value and Tensor through gradcheck and gradgradcheck.
+
+Hypothesis chooses the values and, for Tensors, broadcast-compatible shapes. Each
+op's forward is also compared with numpy on the same numbers.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import microgd as mg
+from microgd import Tensor, Value
+
+SETTINGS = settings(max_examples=15, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+# Domains keep finite differences meaningful: away from kinks, poles and log(<=0).
+ANY = (-2.0, 2.0)
+POSITIVE = (0.2, 2.0)
+
+
+def away_from_zero(x):
+    return np.all(np.abs(x) > 0.1)
+
+
+# name: (function on nodes, numpy reference, domain, filter)
+UNARY = {
+    "neg": (lambda x: -x, np.negative, ANY, None),
+    "exp": (lambda x: x.exp(), np.exp, ANY, None),
+    "log": (lambda x: x.log(), np.log, POSITIVE, None),
+    "tanh": (lambda x: x.tanh(), np.tanh, ANY, None),
+    "sigmoid": (lambda x: x.sigmoid(), lambda x: 1 / (1 + np.exp(-x)), ANY, None),
+    "relu": (lambda x: x.relu(), lambda x: np.maximum(x, 0), ANY, away_from_zero),
+    "square": (lambda x: x ** 2, np.square, ANY, None),
+    "cube": (lambda x: x ** 3, lambda x: x ** 3, ANY, None),
+    "sqrt": (lambda x: x ** 0.5, np.sqrt, POSITIVE, None),
+    "inverse": (lambda x: x ** -1, lambda x: 1 / x, ANY, away_from_zero),
+    "x*x": (lambda x: x * x, np.square, ANY, None),
+    "radd": (lambda x: 2 + x, lambda x: 2 + x, ANY, None),
+    "rsub": (lambda x: 1 - x, lambda x: 1 - x, ANY, None),
+    "rmul": (lambda x: 3 * x, lambda x: 3 * x, ANY, None),
+    "rdiv": (lambda x: 1 / x, lambda x: 1 / x, ANY, away_from_zero),
+    "rpow": (lambda x: 2 ** x, lambda x: 2.0 ** x, ANY, None),
+    "neuron": (lambda x: (x * 0.5 + 0.1).tanh() * x, lambda x: np.tanh(x * 0.5 + 0.1) * x,
+               ANY, None),
+}
+
+BINARY = {
+    "add": (lambda a, b: a + b, np.add, ANY, ANY),
+    "sub": (lambda a, b: a - b, np.subtract, ANY, ANY),
+    "mul": (lambda a, b: a * b, np.multiply, ANY, ANY),
+    "div": (lambda a, b: a / b, np.divide, ANY, POSITIVE),
+    "pow": (lambda a, b: a ** b, np.power, POSITIVE, ANY),
+    "a*b+a": (lambda a, b: a * b + a, lambda a, b: a * b + a, ANY, ANY),
+    "reuse": (lambda a, b: (a * b) * (a * b) + a * b,
+              lambda a, b: (a * b) ** 2 + a * b, ANY, ANY),
+}
+
+
+def floats(lo, hi):
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+
+
+def values(domain, flt=None):
+    s = floats(*domain)
+    return s if flt is None else s.filter(flt)
+
+
+def arrays(shape, domain, flt=None):
+    s = hnp.arrays(np.float64, shape, elements=floats(*domain))
+    return s if flt is None else s.filter(flt)
+
+
+small_shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
+
+
+@pytest.mark.parametrize("name", UNARY)
+@SETTINGS
+@given(data=st.data())
+def test_unary_value(name, data):
+    fn, ref, domain, flt = UNARY[name]
+    x = data.draw(values(domain, flt))
+    out = fn(Value(x))
+    assert out.data == pytest.approx(float(ref(np.float64(x))), rel=1e-12, abs=1e-12)
+    assert mg.gradcheck(fn, [Value(x)])
+    assert mg.gradgradcheck(fn, [Value(x)])
+
+
+@pytest.mark.parametrize("name", UNARY)
+@SETTINGS
+@given(data=st.data())
+def test_unary_tensor(name, data):
+    fn, ref, domain, flt = UNARY[name]
+    x = data.draw(arrays(data.draw(small_shapes), domain, flt))
+    out = fn(Tensor(x, requires_grad=True))
+    np.testing.assert_allclose(out.data, ref(x), rtol=1e-12, atol=1e-12)
+    assert mg.gradcheck(fn, [Tensor(x, requires_grad=True)])
+    assert mg.gradgradcheck(fn, [Tensor(x, requires_grad=True)])
+
+
+@pytest.mark.parametrize("name", BINARY)
+@SETTINGS
+@given(data=st.data())
+def test_binary_value(name, data):
+    fn, ref, dom_a, dom_b = BINARY[name]
+    a, b = data.draw(values(dom_a)), data.draw(values(dom_b))
+    assert fn(Value(a), Value(b)).data == pytest.approx(float(ref(a, b)), rel=1e-12, abs=1e-12)
+    assert mg.gradcheck(fn, [Value(a), Value(b)])
+    assert mg.gradgradcheck(fn, [Value(a), Value(b)])
+
+
+@pytest.mark.parametrize("name", BINARY)
+@SETTINGS
+@given(data=st.data())
+def test_binary_tensor_broadcast(name, data):
+    fn, ref, dom_a, dom_b = BINARY[name]
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
+    a = data.draw(arrays(shapes.input_shapes[0], dom_a))
+    b = data.draw(arrays(shapes.input_shapes[1], dom_b))
+    out = fn(Tensor(a, requires_grad=True), Tensor(b, requires_grad=True))
+    assert out.shape == shapes.result_shape
+    np.testing.assert_allclose(out.data, ref(a, b), rtol=1e-12, atol=1e-12)
+    inputs = [Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)]
+    assert mg.gradcheck(fn, inputs)
+    assert mg.gradgradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_value_and_tensor_agree(name):
+    """The same rule on both engines: Value gradients equal 0-d Tensor gradients."""
+    fn, _, _, _ = BINARY[name]
+    a, b = Value(0.7), Value(1.3)
+    fn(a, b).backward()
+    ta, tb = Tensor(0.7, requires_grad=True), Tensor(1.3, requires_grad=True)
+    fn(ta, tb).backward()
+    assert a.grad == pytest.approx(float(ta.grad), rel=1e-14)
+    assert b.grad == pytest.approx(float(tb.grad), rel=1e-14)
+
+
+# --- Tensor-only ops -------------------------------------------------------------------
+
+def matmul_shapes():
+    """Pairs of shapes numpy's matmul accepts: 1-D, 2-D and batched with broadcasting."""
+    n, k, m = (st.integers(1, 3) for _ in range(3))
+    batch = hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=2)
+
+    @st.composite
+    def build(draw):
+        nn_, kk, mm = draw(n), draw(k), draw(m)
+        ba, bb = draw(batch).input_shapes
+        kind = draw(st.sampled_from(["vv", "vm", "mv", "mm"]))
+        a = (kk,) if kind[0] == "v" else ba + (nn_, kk)
+        b = (kk,) if kind[1] == "v" else bb + (kk, mm)
+        return a, b
+    return build()
+
+
+@SETTINGS
+@given(data=st.data())
+def test_matmul(data):
+    sa, sb = data.draw(matmul_shapes())
+    a, b = data.draw(arrays(sa, ANY)), data.draw(arrays(sb, ANY))
+    out = Tensor(a) @ Tensor(b)
+    np.testing.assert_allclose(out.data, a @ b, rtol=1e-12, atol=1e-12)
+    fn = lambda x, y: (x @ y).tanh()  # noqa: E731 (a curve makes second derivatives non-zero)
+    inputs = [Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)]
+    assert mg.gradcheck(fn, inputs)
+    assert mg.gradgradcheck(fn, inputs)
+
+
+def axes_for(shape):
+    nd = len(shape)
+    if nd == 0:
+        return st.just(None)
+    single = st.integers(-nd, nd - 1)
+    several = st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd, unique=True).map(tuple)
+    return st.one_of(st.none(), single, several)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min"])
+@SETTINGS
+@given(data=st.data())
+def test_reductions(name, data):
+    shape = data.draw(small_shapes)
+    well_apart = lambda a: a.size < 2 or np.diff(np.sort(a, axis=None)).min() > 0.01  # noqa: E731
+    x = data.draw(hnp.arrays(np.float64, shape, elements=floats(-2, 2)).filter(well_apart))
+    axis = data.draw(axes_for(shape))
+    keepdims = data.draw(st.booleans())
+    fn = lambda t: getattr(t, name)(axis=axis, keepdims=keepdims) ** 2  # noqa: E731
+    out = getattr(Tensor(x), name)(axis=axis, keepdims=keepdims)
+    np.testing.assert_allclose(out.data, getattr(np, name)(x, axis=axis, keepdims=keepdims),
+                               rtol=1e-12)
+    assert mg.gradcheck(fn, [Tensor(x, requires_grad=True)])
+    assert mg.gradgradcheck(fn, [Tensor(x, requires_grad=True)])
+
+
+def test_max_ties_share_the_gradient():
+    x = Tensor([1.0, 3.0, 3.0, 2.0], requires_grad=True)
+    x.max().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.5, 0.5, 0.0])
+
+
+SHAPE_OPS = {
+    "reshape": lambda t: t.reshape(3, 2).exp(),
+    "reshape -1": lambda t: t.reshape(-1).sigmoid(),
+    "transpose": lambda t: t.transpose().tanh() * Tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]),
+    "T": lambda t: t.T @ t,
+    "swapaxes": lambda t: t.swapaxes(0, 1).exp(),
+    "slice": lambda t: t[:, 1:].tanh(),
+    "int index": lambda t: t[1].exp(),
+    "newaxis": lambda t: (t[None, :, 0] * t[:, None, 1]).exp(),
+    "int array": lambda t: t[[0, 1, 1, 0], [2, 0, 0, 2]].exp(),
+    "bool mask": lambda t: t[t.data > 0].exp(),
+    "broadcast_to": lambda t: t[0].broadcast_to((4, 3)).tanh(),
+    "astype": lambda t: t.astype(np.float32).astype(np.float64).exp(),
+}
+
+
+@pytest.mark.parametrize("name", SHAPE_OPS)
+def test_shape_ops(name):
+    x = Tensor(np.array([[0.3, -1.2, 0.8], [1.1, 0.4, -0.5]]), requires_grad=True)
+    if name == "astype":  # float32 on the way: steps must be well above its resolution
+        assert mg.gradcheck(SHAPE_OPS[name], [x], eps=1e-3, rtol=1e-2)
+        return
+    assert mg.gradcheck(SHAPE_OPS[name], [x])
+    assert mg.gradgradcheck(SHAPE_OPS[name], [x])
+
+
+def test_repeated_integer_indices_accumulate():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[[0, 0, 2, 0]].sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 0.0, 1.0])
+
+
+# --- closed forms --------------------------------------------------------------------------
+
+def test_closed_form_neuron():
+    """d tanh(w*x + b) / dw = x (1 - tanh^2), by hand."""
+    x, w, b = Value(0.5), Value(-1.5), Value(0.3)
+    out = (w * x + b).tanh()
+    out.backward()
+    t = math.tanh(-1.5 * 0.5 + 0.3)
+    assert w.grad == pytest.approx(0.5 * (1 - t * t), rel=1e-15)
+    assert b.grad == pytest.approx(1 - t * t, rel=1e-15)
+    assert x.grad == pytest.approx(-1.5 * (1 - t * t), rel=1e-15)
+
+
+def test_closed_form_lesson_mse():
+    """The lesson's hand-derived gradient of mean((a*x + b - y)^2)."""
+    rng = np.random.default_rng(1)
+    x, y = rng.random(30), 3 * rng.random(30) + 8
+    a, b = Tensor(-1.0, requires_grad=True), Tensor(1.0, requires_grad=True)
+    ((a * Tensor(x) + b - Tensor(y)) ** 2).mean().backward()
+    dydb = 2 * (-1.0 * x + 1.0 - y)
+    assert float(a.grad) == pytest.approx((x * dydb).mean(), rel=1e-12)
+    assert float(b.grad) == pytest.approx(dydb.mean(), rel=1e-12)
+
+
+def test_second_derivative_closed_form():
+    """d2/dx2 of x^3 is 6x; d2/dx2 of tanh is -2 tanh (1 - tanh^2)."""
+    x = Value(0.7)
+    (g,) = mg.grad(x ** 3, [x], create_graph=True)
+    g.backward()
+    assert g.data == pytest.approx(3 * 0.49)
+    assert x.grad == pytest.approx(6 * 0.7)
+    t = Tensor([0.2, -1.0], requires_grad=True)
+    (g,) = mg.grad(t.tanh().sum(), [t], create_graph=True)
+    (h,) = mg.grad(g.sum(), [t])
+    th = np.tanh(t.data)
+    np.testing.assert_allclose(h, -2 * th * (1 - th ** 2), rtol=1e-12)

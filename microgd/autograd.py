@@ -73,7 +73,7 @@ class Node:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_parents", "_ctx", "_acc",
-                 "__weakref__")
+                 "_mark", "__weakref__")
 
     @property
     def op(self):
@@ -106,33 +106,39 @@ class Node:
     # Each kind of node provides:
     #   _seed(grad, what) -> the seed gradient in raw form, checked against self
     #   _wrap(raw)        -> a constant node holding raw data (for create_graph)
-    #   _accumulate(g)    -> add g into self.grad
+    #   _own(g)           -> g made fit to be stored as a fresh .grad (arrays are copied)
     #   _shaped           -> whether gradients are arrays to fit to each input's shape and dtype
 
 
 def toposort(roots, grad_only=True):
     """The nodes that lead to ``roots``, each after all of its parents.
 
-    Iterative depth-first search keyed by id(): no recursion limit, linear time.
-    With ``grad_only`` (what backward walks) only nodes that require grad are
-    listed; without it, constants and inputs too (what a drawing shows).
+    Iterative depth-first search: no recursion limit, linear time. With
+    ``grad_only`` (what backward walks) only nodes that require grad are listed;
+    without it, constants and inputs too (what a drawing shows).
+
+    Nodes are marked in their ``_mark`` slot with tokens new to this call, which is
+    cheaper than a set of ids and needs no clean-up. A node is pushed, expanded
+    (marked ``entered``, pushed again below its parents) and, when it comes back
+    up, listed (marked ``done``); stale duplicate pushes find it ``done``.
     """
+    entered, done = object(), object()
     order = []
-    seen = set()
-    stack = [(r, False) for r in roots if r.requires_grad or not grad_only]
+    stack = [r for r in roots if r.requires_grad or not grad_only]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
+        node = stack.pop()
+        mark = node._mark
+        if mark is done:
+            continue
+        if mark is entered:  # its parents are all listed: a DAG never re-enters a node
+            node._mark = done
             order.append(node)
             continue
-        key = id(node)
-        if key in seen:
-            continue
-        seen.add(key)
-        stack.append((node, True))
+        node._mark = entered
+        stack.append(node)
         for p in node._parents:
-            if (p.requires_grad or not grad_only) and id(p) not in seen:
-                stack.append((p, False))
+            if p._mark is not entered and p._mark is not done and (p.requires_grad or not grad_only):
+                stack.append(p)
     return order
 
 
@@ -147,19 +153,18 @@ def _run(roots, seeds, retain_graph, create_graph, capture=None):
         if create_graph:
             seed = root._wrap(seed)
         root._acc = seed if root._acc is None else root._acc + seed
-    mode = enable_grad() if create_graph else no_grad()
-    with mode:
+    with enable_grad() if create_graph else no_grad():
         try:
             for node in reversed(order):
                 g = node._acc
-                if g is None:
+                if g is None:  # nothing flows back through this node
                     continue
                 node._acc = None
                 if capture is not None:
                     if id(node) in capture:
                         capture[id(node)] = g
                 elif node._op is None or node._retain:
-                    node._accumulate(g)
+                    node.grad = node._own(g) if node.grad is None else node.grad + g
                 op = node._op
                 if op is None:
                     continue
@@ -170,19 +175,25 @@ def _run(roots, seeds, retain_graph, create_graph, capture=None):
                         "its saved state was freed by the first backward. Pass "
                         "retain_graph=True to the first backward() to keep it.")
                 parents = node._parents
+                # The rules see raw floats/arrays in a plain backward, and the nodes
+                # themselves (so the backward pass is recorded) under create_graph.
                 if create_graph:
-                    args = (*parents, *ctx)
-                    out = node
+                    out, args = node, parents + ctx
+                elif len(parents) == 2:  # the common cases spelled out: this is the hot loop
+                    out, args = node.data, (parents[0].data, parents[1].data) + ctx
+                elif len(parents) == 1:
+                    out, args = node.data, (parents[0].data,) + ctx
                 else:
-                    args = (*[p.data for p in parents], *ctx)
-                    out = node.data
-                for p, vjp in zip(parents, op.vjps):
-                    if not p.requires_grad:
-                        continue
-                    pg = vjp(g, out, *args)
-                    if node._shaped:
-                        pg = _fit(pg, p.data)
-                    p._acc = pg if p._acc is None else p._acc + pg
+                    out, args = node.data, tuple([p.data for p in parents]) + ctx
+                vjps = op.vjps
+                for i in range(len(parents)):
+                    p = parents[i]
+                    if p.requires_grad:
+                        pg = vjps[i](g, out, *args)
+                        if node._shaped:
+                            pg = _fit(pg, p.data)
+                        acc = p._acc
+                        p._acc = pg if acc is None else acc + pg
                 if not retain_graph:
                     node._ctx = None
         except BaseException:

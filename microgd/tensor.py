@@ -34,6 +34,7 @@ class Tensor(Node):
         self._parents = ()
         self._ctx = ()
         self._acc = None
+        self._mark = None
         self._retain = False
 
     # --- attributes -----------------------------------------------------------------------
@@ -286,13 +287,9 @@ class Tensor(Node):
     def _wrap(raw):
         return _const(np.asarray(raw))
 
-    def _accumulate(self, g):
-        if self.grad is None:
-            self.grad = g if isinstance(g, Node) else np.array(g, dtype=self.data.dtype)
-        elif isinstance(g, Node) or isinstance(self.grad, Node):
-            self.grad = self.grad + g
-        else:
-            self.grad += g
+    def _own(self, g):
+        # A raw gradient may be a read-only broadcast view or shared with another input.
+        return g if isinstance(g, Node) else np.array(g, dtype=self.data.dtype)
 
 
 def _make(data, op, parents, ctx=()):
@@ -302,6 +299,7 @@ def _make(data, op, parents, ctx=()):
     out.grad = None
     out.label = ""
     out._acc = None
+    out._mark = None
     out._retain = False
     out._ctx = ctx
     if _mode.enabled and any(p.requires_grad for p in parents):

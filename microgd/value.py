@@ -12,6 +12,9 @@ from . import ops
 from .autograd import Node, _mode
 
 
+_new = object.__new__
+
+
 class Value(Node):
     """A scalar that records the ops applied to it, for reverse-mode autodiff.
 
@@ -36,6 +39,7 @@ class Value(Node):
         self._parents = ()
         self._ctx = ()
         self._acc = None
+        self._mark = None
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
@@ -134,26 +138,29 @@ class Value(Node):
     def _wrap(raw):
         return Value(raw, requires_grad=False)
 
-    def _accumulate(self, g):
-        self.grad = self.grad + g
+    @staticmethod
+    def _own(g):
+        return g
 
 
 def _make(data, op, parents, ctx=()):
     """A new Value from an op; records the op only if some parent requires grad."""
-    out = Value.__new__(Value)
+    out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out._acc = None
+    out._mark = None
     out._ctx = ctx
-    if _mode.enabled and any(p.requires_grad for p in parents):
-        out.requires_grad = True
-        out._op = op
-        out._parents = parents
-    else:
-        out.requires_grad = False
-        out._op = None
-        out._parents = ()
+    for p in parents:
+        if p.requires_grad and _mode.enabled:
+            out.requires_grad = True
+            out._op = op
+            out._parents = parents
+            return out
+    out.requires_grad = False
+    out._op = None
+    out._parents = ()
     return out
 
 
@@ -167,9 +174,13 @@ def _unary(op, x):
 
 def _value(x):
     """x as a Value: numbers become constants that do not require grad."""
+    if type(x) is Value:
+        return x
+    if type(x) is float:
+        return _make(x, None, ())
     if isinstance(x, Value):
         return x
-    return Value(_as_float(x, "operand"), requires_grad=False)
+    return _make(_as_float(x, "operand"), None, ())
 
 
 def _data(x):

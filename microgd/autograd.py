@@ -69,7 +69,8 @@ class Node:
     ``_retain``: whether backward stores the node's gradient in ``.grad``. Values
     keep every gradient (as in micrograd: each node can be printed and drawn);
     Tensors keep it for leaves and for nodes that called ``retain_grad()``.
-    ``_ctx`` is None once backward has freed the graph.
+    Once backward has freed the graph, ``_op`` is the spent form of the op (``op.live``
+    is False): a second backward through it raises GraphFreedError.
     """
 
     __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_parents", "_ctx", "_acc",
@@ -168,13 +169,12 @@ def _run(roots, seeds, retain_graph, create_graph, capture=None):
                 op = node._op
                 if op is None:
                     continue
-                ctx = node._ctx
-                if ctx is None:
+                if not op.live:
                     raise GraphFreedError(
                         f"backward through the graph a second time (at a '{op.name}' node): "
                         "its saved state was freed by the first backward. Pass "
                         "retain_graph=True to the first backward() to keep it.")
-                parents = node._parents
+                parents, ctx = node._parents, node._ctx
                 # The rules see raw floats/arrays in a plain backward, and the nodes
                 # themselves (so the backward pass is recorded) under create_graph.
                 if create_graph:
@@ -195,7 +195,7 @@ def _run(roots, seeds, retain_graph, create_graph, capture=None):
                         acc = p._acc
                         p._acc = pg if acc is None else acc + pg
                 if not retain_graph:
-                    node._ctx = None
+                    node._op = op.spent
         except BaseException:
             # An error part-way must not leave half-accumulated gradients behind.
             for node in order:

@@ -25,18 +25,25 @@ from .autograd import Node
 
 
 class Op:
-    """A differentiable primitive: name, forwards, and one VJP per input."""
+    """A differentiable primitive: name, forwards, and one VJP per input.
 
-    __slots__ = ("name", "scalar", "array", "vjps")
+    ``spent`` is the same op as it stands in a graph that backward has freed: the
+    driver refuses to run through it (``live`` is False) while drawings still see
+    its name and arguments.
+    """
 
-    def __init__(self, name, scalar, array, *vjps):
+    __slots__ = ("name", "scalar", "array", "vjps", "live", "spent")
+
+    def __init__(self, name, scalar, array, *vjps, live=True):
         self.name = name
         self.scalar = scalar  # forward on Python floats, or None (Tensor-only op)
         self.array = array    # forward on numpy arrays
         self.vjps = vjps
+        self.live = live
+        self.spent = Op(name, scalar, array, *vjps, live=False) if live else self
 
     def __repr__(self):
-        return f"Op({self.name!r})"
+        return f"Op({self.name!r})" if self.live else f"Op({self.name!r}, freed)"
 
 
 # --- scalar forwards with IEEE semantics (inf and nan, as numpy), not Python exceptions ---

@@ -1,0 +1,7 @@
+"""``python -m microgd``: the ``microgd`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,213 @@
+"""The microgd command: outputs, formats, help, errors and exit codes.
+
+Run as a subprocess (``python -m microgd``) for the real thing, and through
+``main(argv)`` in-process for the long tables of bad input (fast).
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from microgd.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+NEURON = ["graph", "tanh(a*b + c)", "--set", "a=2", "b=-3", "c=1"]
+
+
+def microgd(*args, cwd, path=None):
+    """Run ``python -m microgd ARGS`` in ``cwd``; ``path`` replaces PATH (to hide dot)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if path is not None:
+        env["PATH"] = str(path)
+    return subprocess.run([sys.executable, "-m", "microgd", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def user_error(done, code, *words):
+    """Check a user error: exit code, the message words, and no traceback."""
+    assert done.returncode == code, done.stderr
+    assert "error:" in done.stderr
+    assert "Traceback" not in done.stderr
+    for word in words:
+        assert word in done.stderr, (word, done.stderr)
+
+
+def in_process(capsys, *args):
+    """Run ``main(args)`` (raising nothing) and return what a subprocess would have."""
+    code = main(list(args))
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out.out, out.err)
+
+
+# --- drawings ----------------------------------------------------------------------------
+
+def test_expression_to_svg(tmp_path):
+    done = microgd(*NEURON, "-o", "graph.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    svg = (tmp_path / "graph.svg").read_text()
+    assert svg.count('<g id="node') == 3 + 3 * 2 + 1  # a b c, 3 values with ops, legend
+    for text in ("data 2", "grad 0.0001816", "tanh", "out"):
+        assert text in svg
+    assert not (tmp_path / "graph").exists()  # no stray DOT source next to it
+
+
+def test_expression_to_dot_png_and_pdf(tmp_path):
+    for name, start in [("g.dot", b"digraph microgd {"), ("g.png", b"\x89PNG"), ("g.pdf", b"%PDF")]:
+        done = microgd(*NEURON, "-o", name, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / name).read_bytes().startswith(start)
+    dot = (tmp_path / "g.dot").read_text()
+    assert '"{ a | data 2 | grad -0.0005447 }"' in dot
+    assert "label=tanh" in dot
+
+
+def test_without_output_the_dot_source_is_printed(tmp_path):
+    done = microgd("graph", "x*x", "--set", "x=3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("digraph microgd {")
+    assert '"{ x | data 3 | grad 6 }"' in done.stdout
+    assert '"{ out | data 9 | grad 1 }"' in done.stdout
+
+
+def test_numbers_are_constants_and_minus_numbers_are_numbers(tmp_path):
+    done = microgd("graph", "a * -3 + 2**a", "--set", "a=1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert '"{ data -3 }"' in done.stdout and "neg" not in done.stdout
+    assert '"{ a | data 1 | grad -1.614 }"' in done.stdout  # -3 + 2 ln 2
+
+
+def test_model_network_diagram(tmp_path):
+    done = microgd("graph", "--model", "2,16,16,1", "-o", "mlp.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    svg = (tmp_path / "mlp.svg").read_text()
+    assert svg.count('<g id="node') == 5
+    assert "Linear 16 &#45;&gt; 16" in svg and "272 parameters" in svg
+
+
+def test_model_scalar_graph_folds_into_layer_boxes(tmp_path):
+    done = microgd("graph", "--model", "2,16,16,1", "--scalar", "-o", "g.dot", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    dot = (tmp_path / "g.dot").read_text()
+    assert "collapsed" in dot and "into 3 layer boxes" in dot
+    assert "loss |" in dot
+
+
+def test_small_model_scalar_graph_is_drawn_in_full_or_collapsed(tmp_path):
+    full = microgd("graph", "--model", "2,4,1", "--scalar", cwd=tmp_path).stdout
+    assert "0.weight[3,1] |" in full and "x1 |" in full and "loss |" in full
+    assert "box3d" not in full
+    folded = microgd("graph", "--model", "2,4,1", "--scalar", "--collapse", "modules",
+                     cwd=tmp_path).stdout
+    assert "0: Linear" in folded and "2: Linear" in folded
+
+
+# --- help --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [["--help"], ["graph", "--help"]])
+def test_help_shows_usage_and_examples(args, capsys):
+    done = in_process(capsys, *args)
+    assert done.returncode == 0
+    assert "usage: microgd" in done.stdout
+    assert 'microgd graph "tanh(a*b + c)" --set a=2 b=-3 c=1 -o graph.svg' in done.stdout
+    assert "microgd graph --model 2,16,16,1 -o mlp.svg" in done.stdout
+
+
+def test_help_in_a_subprocess(tmp_path):
+    done = microgd("--help", cwd=tmp_path)
+    assert done.returncode == 0 and "examples:" in done.stdout
+
+
+def test_main_returns_exit_codes_in_process(capsys):
+    assert main(["graph", "a", "--set", "a=1"]) == 0
+    assert main(["graph", "a +", "--set", "a=1"]) == 2
+    assert main([]) == 2
+    assert main(["--version"]) == 0
+    assert "microgd 0.1.0" in capsys.readouterr().out
+
+
+# --- user errors -------------------------------------------------------------------------
+
+def test_a_bad_expression_points_at_the_position(tmp_path):
+    done = microgd("graph", "a * (b +", "--set", "a=1", "b=2", cwd=tmp_path)
+    user_error(done, 2, "microgd: error: bad expression: '(' was never closed",
+               "\n  a * (b +\n      ^\n")
+
+
+@pytest.mark.parametrize("expression, words, caret", [
+    ("a % 2", "'%' is not allowed", "  a % 2\n    ^"),
+    ("a ^ 2", "for a power, write **", "  a ^ 2\n    ^"),
+    ("a.real", "attribute access", "  a.real\n  ^"),
+    ("__import__('os').getcwd()", "calling a method is not allowed", None),
+    ("open(a)", "calling open() is not allowed", "  open(a)\n  ^"),
+    ("a if a else a", "'if' is not allowed", None),
+    ("tanh(a, a)", "tanh() takes exactly one argument", None),
+    ("tanh + a", "tanh is a function", None),
+    ("'text' + a", "'text' is not a number", "  'text' + a\n  ^"),
+    ("a < 2", "comparison is not allowed", None),
+    ("1" + "0" * 400 + " * a", "the number is too large", None),
+])
+def test_only_whitelisted_syntax_is_accepted(expression, words, caret, capsys):
+    done = in_process(capsys, "graph", expression, "--set", "a=1")
+    user_error(done, 2, "bad expression", words, *([caret] if caret else []))
+
+
+def test_unknown_names_list_the_known_ones(tmp_path):
+    done = microgd("graph", "a*b + d", "--set", "a=1", "b=2", cwd=tmp_path)
+    user_error(done, 2, "unknown name d", "--set NAME=VALUE", "names set: a, b",
+               "functions: tanh, exp, log, relu, sigmoid", "  a*b + d\n        ^")
+
+
+def test_a_name_set_but_not_used_is_an_error(capsys):
+    user_error(in_process(capsys, "graph", "a", "--set", "a=1", "z=2"), 2,
+               "'z' is not in the expression (its names: a)")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["graph", "a", "--set", "a"], "expected NAME=VALUE"),
+    (["graph", "a", "--set", "a=x"], "the value of 'a' must be a number"),
+    (["graph", "a", "--set", "a=1", "-o", "g.jpg"], "cannot tell the format of 'g.jpg'"),
+    (["graph", "--model", "2,x"], "expected at least two positive layer sizes"),
+    (["graph", "--model", "2,0,1"], "expected at least two positive layer sizes"),
+    (["graph", "--model", "2,1", "--max-nodes", "5"], "expected an int >= 20"),
+    (["graph"], "give either an expression or --model"),
+    (["graph", "a", "--model", "2,1"], "give either an expression or --model"),
+    (["graph", "a", "--set", "a=1", "--scalar"], "--scalar goes with --model"),
+    (["graph", "--model", "2,1", "--collapse", "modules"], "--collapse goes with --model"),
+    (["graph", "--model", "2,1", "--seed", "-1"], "expected an int >= 0, got '-1'"),
+    (["graph", "--model", "2,1", "--set", "a=1"], "does not go with --model"),
+    (["graph", "a", "--set", "a=1", "--rankdir", "UP"], "invalid choice: 'UP'"),
+    ([], "required: command"),
+    (["plot"], "invalid choice: 'plot'"),
+])
+def test_usage_errors_exit_2(args, words, capsys):
+    user_error(in_process(capsys, *args), 2, words)
+
+
+def test_usage_errors_exit_2_in_a_subprocess(tmp_path):
+    user_error(microgd("graph", "a", "--set", "a", cwd=tmp_path), 2, "expected NAME=VALUE")
+
+
+def test_a_missing_graphviz_package_exits_1(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    user_error(in_process(capsys, "graph", "a", "--set", "a=1", "-o", "g.dot"), 1,
+               "pip install graphviz")
+
+
+def test_an_unwritable_output_exits_1(tmp_path):
+    done = microgd("graph", "a", "--set", "a=1", "-o", "missing/dir/g.svg", cwd=tmp_path)
+    user_error(done, 1, "cannot write missing/dir/g.svg")
+
+
+def test_without_the_dot_program_dot_files_still_work(tmp_path):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    done = microgd(*NEURON, "-o", "graph.dot", cwd=tmp_path, path=empty)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "graph.dot").read_text().startswith("digraph microgd {")
+    done = microgd(*NEURON, "-o", "graph.svg", cwd=tmp_path, path=empty)
+    user_error(done, 1, "the Graphviz program 'dot' was not found", "apt-get install graphviz",
+               "brew install graphviz", "conda install graphviz", "-o graph.dot")
+    assert not (tmp_path / "graph.svg").exists()

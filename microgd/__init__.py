@@ -8,10 +8,26 @@ from .autograd import GraphFreedError, enable_grad, grad, is_grad_enabled, no_gr
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .tensor import Tensor
 from .value import Value
+from . import data, functional, nn, optim
+from .random import manual_seed
+from .serialization import load, save
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Value", "Tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "GraphFreedError", "gradcheck", "gradgradcheck", "GradcheckError",
+    "draw_graph", "draw_network",
+    "nn", "optim", "functional", "data", "manual_seed", "save", "load",
 ]
+
+# Names whose module is imported on first use (drawing needs graphviz), so that
+# `import microgd` stays fast and works without it.
+_LAZY = {"draw_graph": "viz", "draw_network": "viz"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        from importlib import import_module
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

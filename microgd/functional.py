@@ -1,0 +1,259 @@
+"""Losses and activations as functions (``mg.nn.functional``), as ``torch.nn.functional``.
+
+The functions take Tensors; ``mse_loss`` and ``hinge_loss`` also take the scalar
+engine's outputs (a Value or a list of Values, one per sample), as micrograd's demos
+write their losses. Targets must have the input's shape: unlike PyTorch, nothing is
+silently broadcast.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+from ._util import non_negative
+from .autograd import no_grad
+from .tensor import Tensor
+from .value import Value
+
+__all__ = ["mse_loss", "cross_entropy", "softmax", "log_softmax", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "hinge_loss"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+_LOG_FLOOR = math.exp(-100.0)  # log(p) is clamped at -100, as PyTorch's binary_cross_entropy
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along ``axis``, computed with the maximum subtracted.
+
+    Args:
+        x: a Tensor.
+        axis: the axis that sums to one. Default -1.
+    """
+    e = (x - _detached_max(x, axis, "softmax")).exp()
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(x, axis=-1):
+    """x - log(sum(exp(x))) along ``axis``; stable for logits of any size.
+
+    Computed as (x - m) - log(sum(exp(x - m))) with m the (constant) maximum, so no
+    exp overflows and the log's argument is at least 1.
+
+    Args:
+        x: a Tensor.
+        axis: the axis of the classes. Default -1.
+    """
+    shifted = x - _detached_max(x, axis, "log_softmax")
+    return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
+
+
+def _detached_max(x, axis, where):
+    _check_tensor(x, "x", where)
+    with no_grad():
+        return x.max(axis=axis, keepdims=True)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error: mean((input - target) ** 2).
+
+    Args:
+        input: a Tensor, or a Value / list of Values (the scalar engine).
+        target: the same shape as input (array, Tensor, number or list of numbers).
+        reduction: "mean" (default), "sum" or "none".
+    """
+    if _is_scalar_engine(input):
+        return _reduce_values([(a - b) ** 2 for a, b in _value_pairs(input, target, "mse_loss")],
+                              reduction, "mse_loss")
+    input, target = _same_shape(input, target, "mse_loss")
+    return _reduce((input - target) ** 2, reduction, "mse_loss")
+
+
+def cross_entropy(input, target, reduction="mean"):
+    """Cross-entropy of logits against integer class labels: -log_softmax(input)[i, target[i]].
+
+    Stable for large logits (±1000): it goes through ``log_softmax``.
+
+    Args:
+        input: logits, a Tensor of shape (N, C).
+        target: class labels, ints in [0, C) of shape (N,) (array, list or Tensor).
+        reduction: "mean" (default), "sum" or "none".
+    """
+    _check_tensor(input, "input", "cross_entropy")
+    if input.ndim != 2:
+        raise ValueError(f"cross_entropy: input must be logits of shape (N, C), got shape "
+                         f"{input.shape}")
+    labels = _class_labels(target, input.shape, "cross_entropy")
+    picked = log_softmax(input, axis=1)[np.arange(len(labels)), labels]
+    return _reduce(-picked, reduction, "cross_entropy")
+
+
+def binary_cross_entropy(input, target, reduction="mean"):
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p, each log clamped at -100.
+
+    The clamp (as PyTorch's) keeps the loss finite when p is exactly 0 or 1.
+
+    Args:
+        input: probabilities in [0, 1], a Tensor.
+        target: the same shape, values in [0, 1].
+        reduction: "mean" (default), "sum" or "none".
+    """
+    input, target = _same_shape(input, target, "binary_cross_entropy")
+    for what, t in (("input", input), ("target", target)):
+        if t.size and not (np.all(t.data >= 0) and np.all(t.data <= 1)):
+            raise ValueError(f"binary_cross_entropy: every element of {what} must be in "
+                             f"[0, 1], got values in [{t.data.min()}, {t.data.max()}]")
+    loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def _clamped_log(p):
+    # max(log p, -100) = log(max(p, e^-100)), and max(p, c) = relu(p - c) + c
+    return ((p - _LOG_FLOOR).relu() + _LOG_FLOOR).log()
+
+
+def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+    """binary_cross_entropy(sigmoid(input), target), computed stably from the logits.
+
+    Uses softplus(x) - x t with softplus(x) = max(x, 0) + log(1 + exp(-|x|)).
+
+    Args:
+        input: logits, a Tensor.
+        target: the same shape, values in [0, 1].
+        reduction: "mean" (default), "sum" or "none".
+    """
+    input, target = _same_shape(input, target, "binary_cross_entropy_with_logits")
+    # The sign is a constant mask, so the derivative at 0 is sigmoid(0) = 1/2.
+    positive = (input.data >= 0).astype(input.dtype)
+    softplus = input * positive + (1 + (input * (1 - 2 * positive)).exp()).log()
+    return _reduce(softplus - input * target, reduction, "binary_cross_entropy_with_logits")
+
+
+def hinge_loss(scores, labels, parameters=None, alpha=0.0):
+    """The SVM loss of micrograd's moons demo: mean(relu(1 - y * score)) + alpha * sum(p * p).
+
+    Args:
+        scores: a Tensor, or a list of Values (one per sample).
+        labels: -1 or +1, the same shape as scores.
+        parameters: the parameters for the L2 term (Values or Tensors). Default None.
+        alpha: the L2 strength. Default 0.0 (no L2 term).
+    """
+    alpha = non_negative(alpha, "alpha", "hinge_loss")
+    if _is_scalar_engine(scores):
+        pairs = _value_pairs(scores, labels, "hinge_loss")
+        _check_signs(np.array([_float(y) for _, y in pairs]))
+        loss = _reduce_values([(1 - s * y).relu() for s, y in pairs], "mean", "hinge_loss")
+    else:
+        scores, labels = _same_shape(scores, labels, "hinge_loss")
+        _check_signs(labels.data)
+        loss = (1 - scores * labels).relu().mean()
+    if alpha:
+        squares = [(p * p).sum() if isinstance(p, Tensor) else p * p for p in parameters or ()]
+        if not squares:
+            raise ValueError(f"hinge_loss: alpha={alpha} needs the parameters to regularise")
+        loss = loss + alpha * _total(squares)
+    return loss
+
+
+def _check_signs(labels):
+    bad = labels[(labels != 1) & (labels != -1)]
+    if bad.size:
+        raise ValueError(f"hinge_loss: labels must be -1 or +1, got {float(bad.flat[0])}")
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _check_tensor(x, what, where):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{where}: {what} must be a Tensor, got {type(x).__name__}")
+
+
+def _as_tensor(x, what, where):
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Value):
+        raise TypeError(f"{where}: {what} is a Value but the other argument is not; use "
+                        "Values (or lists of them) for both, or Tensors")
+    try:
+        return Tensor(x)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{where}: {what} must be a Tensor or array-like: {e}") from None
+
+
+def _same_shape(input, target, where):
+    input = _as_tensor(input, "input", where)
+    target = _as_tensor(target, "target", where)
+    if input.shape != target.shape:
+        raise ValueError(f"{where}: input shape {input.shape} and target shape "
+                         f"{target.shape} differ; they must match (no broadcasting: "
+                         "reshape one of them)")
+    return input, target
+
+
+def _class_labels(target, logits_shape, where):
+    raw = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if raw.dtype.kind == "f" and np.all(raw == np.round(raw)):
+        raw = raw.astype(np.int64)  # a Tensor stores labels as floats
+    if raw.dtype.kind not in "iu":
+        raise TypeError(f"{where}: target must be integer class labels, got dtype {raw.dtype}")
+    n, classes = logits_shape
+    if raw.shape != (n,):
+        raise ValueError(f"{where}: target must have shape ({n},) for input of shape "
+                         f"{logits_shape}, got shape {raw.shape}")
+    bad = raw[(raw < 0) | (raw >= classes)]
+    if bad.size:
+        raise ValueError(f"{where}: target labels must be in [0, {classes}) for {classes} "
+                         f"classes, got {bad[0]}")
+    return raw
+
+
+def _reduce(loss, reduction, where):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{where}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _is_scalar_engine(x):
+    return isinstance(x, Value) or (isinstance(x, (list, tuple))
+                                    and any(isinstance(v, Value) for v in x))
+
+
+def _value_pairs(input, target, where):
+    inputs = [input] if isinstance(input, Value) else list(input)
+    if isinstance(target, (Value, numbers.Real)):
+        targets = [target]
+    elif isinstance(target, Tensor):
+        targets = target.data.ravel().tolist()
+    else:
+        targets = np.ravel(target).tolist() if isinstance(target, np.ndarray) else list(target)
+    if len(inputs) != len(targets):
+        raise ValueError(f"{where}: {len(inputs)} inputs but {len(targets)} targets; "
+                         "give one target per input")
+    return list(zip(inputs, targets))
+
+
+def _float(x):
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _reduce_values(terms, reduction, where):
+    if reduction == "none":
+        return terms
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{where}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    if not terms:
+        raise ValueError(f"{where}: no samples to reduce")
+    total = _total(terms)
+    return total * (1.0 / len(terms)) if reduction == "mean" else total
+
+
+def _total(terms):
+    """terms[0] + terms[1] + ..., one add per term (no constant 0 node, unlike sum())."""
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total

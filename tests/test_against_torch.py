@@ -1,0 +1,112 @@
+"""Optional: optimizers, schedulers, losses and Linear against PyTorch itself (skipped without it).
+
+The closed-form tests in test_optim.py and test_functional.py stand on their own; these
+confirm that "PyTorch's rules" means what PyTorch actually computes.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from microgd import Tensor, nn, optim
+from microgd.nn import functional as F
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)  # one thread pool per process: numpy's BLAS keeps its speed
+
+THETA0 = np.array([0.5, -1.0, 2.0])
+
+
+def _grad(theta):
+    return np.array([1.0, 2.0, 0.5]) * theta + 0.3 + theta ** 3
+
+
+def _trajectories(ours, theirs, steps=5):
+    p = Tensor(THETA0.copy(), requires_grad=True)
+    q = torch.tensor(THETA0.copy(), requires_grad=True)
+    opt, topt = ours([p]), theirs([q])
+    got, want = [], []
+    for _ in range(steps):
+        p.grad = _grad(p.data)
+        q.grad = torch.from_numpy(_grad(q.detach().numpy()))
+        opt.step()
+        topt.step()
+        got.append(p.data.copy())
+        want.append(q.detach().numpy().copy())
+    return np.array(got), np.array(want)
+
+
+@pytest.mark.parametrize("momentum,dampening,nesterov,weight_decay,maximize", [
+    c for c in itertools.product([0.0, 0.9], [0.0, 0.5], [False, True], [0.0, 0.1],
+                                 [False, True]) if not (c[2] and (c[0] == 0 or c[1] != 0))])
+def test_sgd_matches_torch(momentum, dampening, nesterov, weight_decay, maximize):
+    kw = dict(lr=0.05, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+              nesterov=nesterov, maximize=maximize)
+    got, want = _trajectories(lambda ps: optim.SGD(ps, **kw),
+                              lambda ps: torch.optim.SGD(ps, **kw))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("ours,theirs", [(optim.Adam, "Adam"), (optim.AdamW, "AdamW")])
+@pytest.mark.parametrize("weight_decay,amsgrad,maximize",
+                         list(itertools.product([0.0, 0.1], [False, True], [False, True])))
+def test_adam_matches_torch(ours, theirs, weight_decay, amsgrad, maximize):
+    kw = dict(lr=0.05, betas=(0.8, 0.9), eps=1e-3, weight_decay=weight_decay,
+              amsgrad=amsgrad, maximize=maximize)
+    got, want = _trajectories(lambda ps: ours(ps, **kw),
+                              lambda ps: getattr(torch.optim, theirs)(ps, foreach=False, **kw))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("make,make_torch", [
+    (lambda o: optim.StepLR(o, step_size=3, gamma=0.5),
+     lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5)),
+    (lambda o: optim.CosineAnnealingLR(o, T_max=10, eta_min=0.01),
+     lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=10, eta_min=0.01)),
+])
+def test_schedulers_match_torch(make, make_torch):
+    sched = make(optim.SGD([Tensor([0.0], requires_grad=True)], lr=0.1))
+    topt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    tsched = make_torch(topt)
+    for _ in range(25):
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12, abs=1e-15)
+        topt.step()
+        sched.step()
+        tsched.step()
+
+
+def test_a_microgd_checkpoint_gives_the_same_outputs_in_torch():
+    model = nn.MLP(3, [8, 8, 2])
+    tmodel = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8),
+                                 torch.nn.ReLU(), torch.nn.Linear(8, 2)).double()
+    tmodel.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    np.testing.assert_allclose(model(x).data, tmodel(torch.from_numpy(x)).detach().numpy(),
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_losses_match_torch():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(6, 4)) * 3
+    labels = rng.integers(0, 4, size=6)
+    logits[0] = [1000.0, -1000.0, 0.0, 5.0]
+    tf = torch.nn.functional
+    for reduction in ("mean", "sum", "none"):
+        np.testing.assert_allclose(
+            F.cross_entropy(Tensor(logits), labels, reduction=reduction).data,
+            tf.cross_entropy(torch.from_numpy(logits), torch.from_numpy(labels),
+                             reduction=reduction).numpy(), rtol=1e-12)
+    p = np.array([0.0, 1.0, 0.3, 1e-50, 0.999])
+    t = np.array([1.0, 0.0, 0.2, 1.0, 1.0])
+    np.testing.assert_allclose(
+        F.binary_cross_entropy(Tensor(p), t, reduction="none").data,
+        tf.binary_cross_entropy(torch.from_numpy(p), torch.from_numpy(t),
+                                reduction="none").numpy(), rtol=1e-12)
+    x = np.array([-1000.0, -3.0, 0.0, 2.0, 1000.0])
+    np.testing.assert_allclose(
+        F.binary_cross_entropy_with_logits(Tensor(x), t, reduction="none").data,
+        tf.binary_cross_entropy_with_logits(torch.from_numpy(x), torch.from_numpy(t),
+                                            reduction="none").numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(F.log_softmax(Tensor(logits), axis=0).data,
+                               tf.log_softmax(torch.from_numpy(logits), dim=0).numpy(), rtol=1e-12)

@@ -1,0 +1,168 @@
+"""Module: parameter discovery and names, the tree, repr, train/eval, state dicts."""
+
+import numpy as np
+import pytest
+
+from microgd import Tensor, nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(2, 3)
+        self.act = nn.Tanh()
+        self.scale = Tensor([1.5], requires_grad=True)
+        self.constant = Tensor([2.0])           # requires_grad=False: not a parameter
+        self.head = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+        self.note = "not registered"
+
+    def forward(self, x):
+        return self.head(self.act(self.fc1(x))) * self.scale
+
+
+# --- discovery, names, tree --------------------------------------------------------------
+
+def test_parameters_are_found_in_definition_order_with_dotted_names():
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    assert names == ["scale", "fc1.weight", "fc1.bias", "head.0.weight", "head.0.bias",
+                     "head.2.weight", "head.2.bias"]
+    assert [id(p) for p in net.parameters()] == [id(p) for _, p in net.named_parameters()]
+    assert list(net.state_dict()) == names
+    assert [type(m).__name__ for m in net.children()] == ["Linear", "Tanh", "Sequential"]
+    assert [n for n, _ in net.named_modules()] == ["", "fc1", "act", "head", "head.0",
+                                                    "head.1", "head.2"]
+    assert len(list(net.modules())) == 7
+
+
+def test_reassigning_and_deleting_attributes_updates_the_registry():
+    net = Net()
+    net.fc1 = nn.Linear(2, 3, bias=False)
+    assert "fc1.bias" not in dict(net.named_parameters())
+    net.scale = 3.0
+    assert "scale" not in dict(net.named_parameters())
+    del net.head
+    assert [n for n, _ in net.named_parameters()] == ["fc1.weight"]
+
+
+def test_shared_parameters_are_listed_once():
+    layer = nn.Linear(2, 2)
+    model = nn.Sequential(layer, nn.ReLU(), layer)
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+
+
+def test_assigning_before_init_is_a_clear_error():
+    class Bad(nn.Module):
+        def __init__(self):
+            self.w = Tensor([1.0], requires_grad=True)
+            super().__init__()
+
+    with pytest.raises(AttributeError, match=r"call super\(\).__init__\(\) first in Bad"):
+        Bad()
+
+
+def test_forward_must_be_defined():
+    with pytest.raises(NotImplementedError, match="Module does not define forward"):
+        nn.Module()(1.0)
+
+
+def test_repr_is_a_tree_like_pytorch():
+    assert repr(Net()) == (
+        "Net(\n"
+        "  (fc1): Linear(in_features=2, out_features=3, bias=True)\n"
+        "  (act): Tanh()\n"
+        "  (head): Sequential(\n"
+        "    (0): Linear(in_features=3, out_features=4, bias=True)\n"
+        "    (1): ReLU()\n"
+        "    (2): Linear(in_features=4, out_features=1, bias=True)\n"
+        "  )\n"
+        ")")
+    assert repr(nn.Linear(2, 1, engine="value")) == (
+        "Linear(in_features=2, out_features=1, bias=True, engine='value')")
+    assert repr(nn.Linear(2, 1, bias=False, dtype=np.float32)) == (
+        "Linear(in_features=2, out_features=1, bias=False, dtype=float32)")
+    assert repr(nn.MSELoss()) == "MSELoss()"
+
+
+def test_train_and_eval_set_the_flag_everywhere():
+    net = Net()
+    assert all(m.training for m in net.modules())
+    assert net.eval() is net
+    assert not any(m.training for m in net.modules())
+    net.train()
+    assert all(m.training for m in net.modules())
+    with pytest.raises(TypeError, match="mode must be a bool, got str 'no'"):
+        net.train("no")
+
+
+def test_zero_grad_clears_tensor_and_value_grads():
+    net = Net()
+    net(np.ones((5, 2))).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    net(np.ones((5, 2))).sum().backward()
+    net.zero_grad(set_to_none=False)
+    assert all(np.array_equal(p.grad, np.zeros_like(p.data)) for p in net.parameters())
+    vnet = nn.MLP(2, [3, 1], engine="value")
+    vnet([1.0, 2.0]).backward()
+    vnet.zero_grad()
+    assert all(p.grad == 0.0 for p in vnet.parameters())
+
+
+# --- state dicts -----------------------------------------------------------------------------
+
+def test_state_dict_is_a_copy_and_round_trips():
+    net, other = Net(), Net()
+    sd = net.state_dict()
+    sd["fc1.weight"][...] = 0.0
+    assert not np.array_equal(net.fc1.weight.data, 0.0)
+    result = other.load_state_dict(net.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    x = np.random.default_rng(0).normal(size=(4, 2))
+    np.testing.assert_array_equal(other(x).data, net(x).data)
+
+
+def test_load_state_dict_reports_every_problem_together_and_changes_nothing():
+    net = Net()
+    before = net.state_dict()
+    sd = net.state_dict()
+    del sd["fc1.bias"]
+    sd["fc2.weight"] = np.zeros((3, 2))
+    sd["head.0.weight"] = np.zeros((2, 2))
+    sd["scale"] = np.array(["x"])
+    sd["fc1.weight"] = np.zeros((3, 2))          # valid: must not be loaded either
+    with pytest.raises(ValueError) as info:
+        net.load_state_dict(sd)
+    message = str(info.value)
+    assert "Error(s) in loading state_dict for Net (nothing was loaded)" in message
+    assert "missing key 'fc1.bias'" in message
+    assert "unexpected key 'fc2.weight'" in message
+    assert ("size mismatch for 'head.0.weight': checkpoint shape (2, 2), model shape (4, 3)"
+            in message)
+    assert "bad value for 'scale': expected a numeric array, got ndarray" in message
+    for name, array in net.state_dict().items():
+        np.testing.assert_array_equal(array, before[name])
+
+
+def test_load_state_dict_non_strict_returns_the_incompatible_keys():
+    net = Net()
+    sd = net.state_dict()
+    del sd["scale"]
+    sd["extra"] = np.ones(1)
+    sd["fc1.bias"] = np.full(3, 7.0)
+    result = net.load_state_dict(sd, strict=False)
+    assert result.missing_keys == ["scale"] and result.unexpected_keys == ["extra"]
+    np.testing.assert_array_equal(net.fc1.bias.data, 7.0)
+    with pytest.raises(ValueError, match="size mismatch for 'fc1.bias'"):
+        net.load_state_dict({"fc1.bias": np.ones(2)}, strict=False)
+    with pytest.raises(TypeError, match="must be a mapping of names to arrays, got list"):
+        net.load_state_dict([("fc1.bias", np.ones(3))])
+
+
+def test_load_state_dict_keeps_the_parameter_objects_and_dtype():
+    layer = nn.Linear(2, 2, dtype=np.float32)
+    weight = layer.weight
+    layer.load_state_dict({"weight": np.ones((2, 2)), "bias": np.arange(2)})
+    assert layer.weight is weight and weight.dtype == np.float32
+    np.testing.assert_array_equal(layer.bias.data, [0.0, 1.0])

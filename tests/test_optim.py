@@ -1,0 +1,461 @@
+"""Optimizers and schedulers against their closed-form updates, checkpoints, bad input."""
+
+import copy
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import microgd as mg
+from microgd import Tensor, Value, nn, optim
+
+THETA0 = np.array([0.5, -1.0, 2.0])
+C = np.array([1.0, 2.0, 0.5])
+D = np.array([0.3, -0.2, 0.1])
+
+
+def grad_f(theta):
+    """The gradient of f(θ) = sum(C θ²/2 + D θ + θ⁴/4), by hand."""
+    return C * theta + D + theta ** 3
+
+
+def run(make_opt, engine, steps=4):
+    """Minimise f with autograd and the optimizer; the parameters after each step."""
+    if engine == "tensor":
+        p = Tensor(THETA0.copy(), requires_grad=True)
+        params = [p]
+
+        def loss():
+            return (C * p * p / 2 + D * p + p ** 4 / 4).sum()
+    else:
+        params = [Value(x) for x in THETA0]
+
+        def loss():
+            total = 0
+            for c, d, v in zip(C, D, params):
+                total = total + float(c) * v * v / 2 + float(d) * v + v ** 4 / 4
+            return total
+    opt = make_opt(params)
+    out = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss().backward()
+        opt.step()
+        out.append(np.array([p.data for p in params]).ravel() if engine == "value"
+                   else params[0].data.copy())
+    return np.array(out)
+
+
+# --- SGD ------------------------------------------------------------------------------------
+
+def sgd_by_hand(lr, momentum, dampening, weight_decay, nesterov, maximize, steps=4):
+    theta, buf, out = THETA0.copy(), None, []
+    for t in range(steps):
+        g = -grad_f(theta) if maximize else grad_f(theta)
+        g = g + weight_decay * theta
+        if momentum:
+            buf = g if t == 0 else momentum * buf + (1 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        theta = theta - lr * g
+        out.append(theta)
+    return np.array(out)
+
+
+SGD_CASES = [c for c in itertools.product([0.0, 0.9], [0.0, 0.5], [False, True], [0.0, 0.1],
+                                          [False, True])
+             if not (c[2] and (c[0] == 0 or c[1] != 0))]
+
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+@pytest.mark.parametrize("momentum,dampening,nesterov,weight_decay,maximize", SGD_CASES)
+def test_sgd_matches_closed_form(engine, momentum, dampening, nesterov, weight_decay, maximize):
+    kw = dict(momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+              nesterov=nesterov, maximize=maximize)
+    got = run(lambda ps: optim.SGD(ps, lr=0.05, **kw), engine)
+    np.testing.assert_allclose(got, sgd_by_hand(0.05, **kw), rtol=1e-13, atol=1e-15)
+
+
+def test_sgd_lesson_momentum_is_momentum_08_dampening_08():
+    # lesson: step = 0.8 * last_step + 0.2 * grad, first step = grad; theta -= lr * step
+    p = Tensor([1.0, -2.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.1, momentum=0.8, dampening=0.8)
+    grads = [np.array([-2.5998, -2.8958]), np.array([-2.4394, -2.3239]),
+             np.array([-2.2808, -1.7747])]
+    theta, last_step = p.data.copy(), None
+    for g in grads:
+        p.grad = g.copy()
+        opt.step()
+        last_step = g if last_step is None else 0.8 * last_step + 0.2 * g
+        theta = theta - 0.1 * last_step
+        np.testing.assert_allclose(p.data, theta, rtol=0, atol=1e-15)
+    # the lesson's printed second step: 0.8 * [-2.5998, -2.8958] + 0.2 * [-2.4394, -2.3239]
+    np.testing.assert_allclose(opt.state[p]["momentum_buffer"],
+                               0.8 * (0.8 * grads[0] + 0.2 * grads[1]) + 0.2 * grads[2])
+
+
+def test_sgd_first_steps_by_hand_numbers():
+    v = Value(1.0)
+    opt = optim.SGD([v], lr=0.5, momentum=0.5, nesterov=True)
+    v.grad = 2.0
+    opt.step()          # b = 2, g = 2 + 0.5*2 = 3, θ = 1 - 1.5
+    assert v.data == -0.5
+    v.grad = 1.0
+    opt.step()          # b = 0.5*2 + 1 = 2, g = 1 + 0.5*2 = 2, θ = -0.5 - 1
+    assert v.data == -1.5
+
+
+def test_sgd_weight_decay_and_maximize_by_hand():
+    v = Value(2.0)
+    opt = optim.SGD([v], lr=0.1, weight_decay=0.5, maximize=True)
+    v.grad = 3.0
+    opt.step()          # g = -3 + 0.5*2 = -2, θ = 2 + 0.2
+    assert v.data == pytest.approx(2.2, abs=1e-15)
+
+
+# --- Adam and AdamW -------------------------------------------------------------------------
+
+def adam_by_hand(lr, betas, eps, weight_decay, amsgrad, maximize, decoupled, steps=4):
+    b1, b2 = betas
+    theta, m, v, vmax, out = THETA0.copy(), 0.0, 0.0, 0.0, []
+    for t in range(1, steps + 1):
+        g = -grad_f(theta) if maximize else grad_f(theta)
+        if decoupled:
+            theta = theta * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * theta
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        vmax = np.maximum(vmax, v)
+        second = vmax if amsgrad else v
+        m_hat = m / (1 - b1 ** t)
+        theta = theta - lr * m_hat / (np.sqrt(second) / np.sqrt(1 - b2 ** t) + eps)
+        out.append(theta)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+@pytest.mark.parametrize("cls,decoupled", [(optim.Adam, False), (optim.AdamW, True)])
+@pytest.mark.parametrize("weight_decay,amsgrad,maximize",
+                         list(itertools.product([0.0, 0.1], [False, True], [False, True])))
+def test_adam_matches_closed_form(engine, cls, decoupled, weight_decay, amsgrad, maximize):
+    kw = dict(lr=0.05, betas=(0.8, 0.9), eps=1e-3, weight_decay=weight_decay,
+              amsgrad=amsgrad, maximize=maximize)
+    got = run(lambda ps: cls(ps, **kw), engine, steps=5)
+    np.testing.assert_allclose(got, adam_by_hand(decoupled=decoupled, steps=5, **kw),
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_adam_first_step_is_lr_times_sign():
+    p = Tensor([3.0, -0.5], requires_grad=True)
+    opt = optim.Adam([p], lr=0.1, eps=0.0)
+    p.grad = np.array([4.0, -0.01])
+    opt.step()          # m̂ = g, v̂ = g², so θ -= lr * g / |g|
+    np.testing.assert_allclose(p.data, [2.9, -0.4], rtol=1e-14)
+    assert opt.state[p]["step"] == 1
+
+
+def test_amsgrad_takes_the_max_of_the_uncorrected_second_moment():
+    v = Value(0.0)
+    opt = optim.Adam([v], lr=1.0, betas=(0.0, 0.999), eps=0.0, amsgrad=True)
+    v.grad = 10.0
+    opt.step()
+    v.grad = 0.1
+    before = v.data
+    opt.step()
+    v1 = 0.001 * 100                      # uncorrected v after step 1 (the max)
+    expected = 0.1 / (math.sqrt(v1) / math.sqrt(1 - 0.999 ** 2))
+    assert before - v.data == pytest.approx(expected, rel=1e-12)
+    assert opt.state[v]["max_exp_avg_sq"] == pytest.approx(v1, rel=1e-15)
+
+
+def test_adam_counts_one_step_per_call_for_every_parameter():
+    ps = [Tensor([1.0], requires_grad=True) for _ in range(3)]
+    opt = optim.Adam(ps)
+    for _ in range(2):
+        for p in ps:
+            p.grad = np.ones(1)
+        opt.step()
+    assert [opt.state[p]["step"] for p in ps] == [2, 2, 2]
+
+
+def test_float32_parameters_stay_float32():
+    p = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    for opt in (optim.SGD([p], lr=0.1, momentum=0.9), optim.Adam([p], amsgrad=True)):
+        (p * p).sum().backward()
+        opt.step()
+        opt.step()
+        assert p.data.dtype == np.float32
+        assert all(v.dtype == np.float32 for v in opt.state[p].values()
+                   if isinstance(v, np.ndarray))
+
+
+# --- the lesson's line: hand-derived gradients == autograd + SGD ------------------------------
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+def test_lesson_line_hand_derived_update_equals_autograd_sgd(engine):
+    x, y = mg.data.line(30, seed=0)
+    a_hand, b_hand = -1.0, 1.0
+    if engine == "tensor":
+        a, b = Tensor(-1.0, requires_grad=True), Tensor(1.0, requires_grad=True)
+        X, Y = Tensor(x), Tensor(y)
+
+        def loss():
+            return ((a * X + b - Y) ** 2).mean()
+    else:
+        a, b = Value(-1.0), Value(1.0)
+
+        def loss():
+            return sum((a * xi + b - yi) ** 2 for xi, yi in zip(x.tolist(), y.tolist())) / 30
+    opt = optim.SGD([a, b], lr=0.01)
+    for _ in range(400):
+        dydb = 2 * (a_hand * x + b_hand - y)
+        dyda = x * dydb
+        a_hand -= 0.01 * dyda.mean()
+        b_hand -= 0.01 * dydb.mean()
+        opt.zero_grad()
+        loss().backward()
+        opt.step()
+        assert abs(float(a.data) - a_hand) < 1e-12
+        assert abs(float(b.data) - b_hand) < 1e-12
+    assert 2.0 < a_hand < 4.0 and 7.0 < b_hand < 9.0  # on its way to a = 3, b = 8
+
+
+# --- groups, skipping, closure, zero_grad ------------------------------------------------------
+
+def test_param_groups_have_their_own_hyperparameters():
+    p, q = Tensor([1.0], requires_grad=True), Tensor([1.0], requires_grad=True)
+    opt = optim.SGD([{"params": [p]}, {"params": [q], "lr": 0.5}], lr=0.1)
+    p.grad, q.grad = np.ones(1), np.ones(1)
+    opt.step()
+    assert p.data[0] == pytest.approx(0.9) and q.data[0] == pytest.approx(0.5)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
+
+
+def test_parameters_without_grad_are_skipped():
+    p, q = Tensor([1.0], requires_grad=True), Tensor([1.0], requires_grad=True)
+    opt = optim.Adam([p, q], lr=0.1)
+    p.grad = np.ones(1)
+    opt.step()
+    assert q.data[0] == 1.0 and q not in opt.state and p.data[0] != 1.0
+
+
+def test_grad_that_is_a_node_after_create_graph_is_used_as_data():
+    p = Tensor([2.0], requires_grad=True)
+    (p * p).sum().backward(create_graph=True)
+    assert isinstance(p.grad, Tensor)
+    optim.SGD([p], lr=0.25).step()
+    assert p.data[0] == 1.0
+
+
+def test_zero_grad_and_closure():
+    p, v = Tensor([1.0], requires_grad=True), Value(1.0)
+    opt = optim.SGD([p, v], lr=0.1)
+
+    def closure():
+        opt.zero_grad()
+        tensor_loss, value_loss = (p * p).sum(), v * v  # one model may mix both kinds
+        tensor_loss.backward()
+        value_loss.backward()
+        return tensor_loss.item() + value_loss.data
+
+    loss = opt.step(closure)
+    assert loss == 2.0 and p.data[0] == pytest.approx(0.8) and v.data == 0.8
+    opt.zero_grad()
+    assert p.grad is None and v.grad == 0.0
+    p.grad = np.ones(1)
+    opt.zero_grad(set_to_none=False)
+    assert np.array_equal(p.grad, [0.0])
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+
+def _train(model, opt, steps, seed):
+    X, y = mg.data.sin_cubed(32, seed=seed)
+    X, y = X.reshape(-1, 1), y.reshape(-1, 1)
+    out = []
+    for _ in range(steps):
+        opt.zero_grad()
+        nn.functional.mse_loss(model(X), y).backward()
+        opt.step()
+        out.append(np.concatenate([p.data.ravel() for p in model.parameters()]))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    lambda ps: optim.Adam(ps, lr=0.01, amsgrad=True),
+    lambda ps: optim.AdamW(ps, lr=0.01),
+])
+def test_state_dict_round_trip_resumes_the_same_trajectory(make):
+    mg.manual_seed(1)
+    model = nn.MLP(1, [8, 8, 1], activation="tanh")
+    opt = make(model.parameters())
+    _train(model, opt, 5, seed=0)
+    model_sd, opt_sd = model.state_dict(), opt.state_dict()
+    expected = _train(model, opt, 5, seed=0)
+
+    mg.manual_seed(2)
+    fresh = nn.MLP(1, [8, 8, 1], activation="tanh")
+    fresh_opt = make(fresh.parameters())
+    fresh.load_state_dict(model_sd)
+    fresh_opt.load_state_dict(copy.deepcopy(opt_sd))
+    np.testing.assert_array_equal(_train(fresh, fresh_opt, 5, seed=0), expected)
+
+
+def _sgd_after_one_step():
+    """SGD with momentum on a 2-element Tensor after one step with gradient [1, 1]."""
+    p = Tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = np.ones(2)
+    opt.step()
+    return opt
+
+
+def test_state_dict_is_a_copy_indexed_by_position():
+    opt = _sgd_after_one_step()
+    sd = opt.state_dict()
+    assert set(sd["state"]) == {0} and sd["param_groups"][0]["params"] == [0]
+    opt.step()
+    np.testing.assert_array_equal(sd["state"][0]["momentum_buffer"], [1.0, 1.0])
+
+
+def test_value_parameters_state_dict_round_trip():
+    vs = [Value(1.0), Value(-2.0)]
+    opt = optim.Adam(vs, lr=0.1)
+    for v in vs:
+        v.grad = 1.0
+    opt.step()
+    sd = opt.state_dict()
+    other = [Value(v.data) for v in vs]
+    opt2 = optim.Adam(other, lr=0.1)
+    opt2.load_state_dict(sd)
+    for a, b in zip(vs, other):
+        a.grad = b.grad = 0.5
+    opt.step()
+    opt2.step()
+    assert [v.data for v in vs] == [v.data for v in other]
+
+
+def test_load_state_dict_mismatches_are_errors_and_change_nothing():
+    opt = _sgd_after_one_step()
+    sd = opt.state_dict()
+    q = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    other = optim.SGD([q], lr=0.7, momentum=0.9)
+    with pytest.raises(ValueError, match=r"state\[0\]\['momentum_buffer'\] has shape \(2,\)"):
+        other.load_state_dict(sd)
+    assert other.state == {} and other.param_groups[0]["lr"] == 0.7
+    with pytest.raises(ValueError, match="2 parameter groups, the optimizer 1"):
+        opt.load_state_dict({"state": {}, "param_groups": sd["param_groups"] * 2})
+    with pytest.raises(ValueError, match="group 0 has 2 parameters in the state dict, 1"):
+        opt.load_state_dict({"state": {}, "param_groups": [{**sd["param_groups"][0],
+                                                            "params": [0, 1]}]})
+    with pytest.raises(ValueError, match="'state' and 'param_groups'"):
+        opt.load_state_dict({"state": {}})
+
+
+# --- schedulers --------------------------------------------------------------------------------
+
+def test_step_lr_follows_its_rule_and_drives_the_optimizer():
+    p = Value(0.0)
+    opt = optim.SGD([p], lr=1.0)
+    sched = optim.StepLR(opt, step_size=3, gamma=0.5)
+    lrs = []
+    for _ in range(7):
+        lrs.append(sched.get_last_lr()[0])
+        p.grad = 1.0
+        before = p.data
+        opt.step()
+        assert before - p.data == pytest.approx(lrs[-1])
+        sched.step()
+    assert lrs == [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25]
+
+
+def test_cosine_annealing_follows_its_closed_form():
+    opt = optim.SGD([Value(0.0)], lr=0.1)
+    sched = optim.CosineAnnealingLR(opt, T_max=10, eta_min=0.01)
+    for epoch in range(12):
+        expected = 0.01 + (0.1 - 0.01) * (1 + math.cos(math.pi * epoch / 10)) / 2
+        assert sched.get_last_lr() == [pytest.approx(expected, rel=1e-15)]
+        assert opt.param_groups[0]["lr"] == sched.get_last_lr()[0]
+        sched.step()
+    assert sched.last_epoch == 12
+
+
+def test_scheduler_state_dict_round_trip():
+    opt = optim.SGD([Value(0.0)], lr=0.1)
+    sched = optim.StepLR(opt, step_size=2)
+    for _ in range(3):
+        sched.step()
+    sd = sched.state_dict()
+    opt2 = optim.SGD([Value(0.0)], lr=0.1)
+    sched2 = optim.StepLR(opt2, step_size=2)
+    sched2.load_state_dict(sd)
+    sched.step()
+    sched2.step()
+    assert sched2.get_last_lr() == sched.get_last_lr() == [pytest.approx(0.001)]
+    with pytest.raises(ValueError, match="expected the keys"):
+        sched2.load_state_dict({"last_epoch": 3})
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make,error,match", [
+    (lambda ps: optim.SGD(ps, lr=-1), ValueError, "Invalid learning rate: -1"),
+    (lambda ps: optim.SGD(ps, lr=float("nan")), ValueError, "Invalid learning rate: nan"),
+    (lambda ps: optim.SGD(ps, lr="0.1"), TypeError, "lr must be a real number, got str"),
+    (lambda ps: optim.SGD(ps, lr=0.1, momentum=-0.5), ValueError, "Invalid momentum value: -0.5"),
+    (lambda ps: optim.SGD(ps, lr=0.1, weight_decay=-1e-4), ValueError,
+     "Invalid weight_decay value: -0.0001"),
+    (lambda ps: optim.SGD(ps, lr=0.1, nesterov=True), ValueError,
+     "Nesterov momentum requires a momentum and zero dampening, got momentum=0.0"),
+    (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), ValueError,
+     "dampening=0.1"),
+    (lambda ps: optim.SGD(ps, lr=0.1, nesterov=1), TypeError, "nesterov must be a bool, got int"),
+    (lambda ps: optim.SGD(ps, lr=0.1, maximize="yes"), TypeError, "maximize must be a bool"),
+    (lambda ps: optim.Adam(ps, lr=-0.1), ValueError, "Invalid learning rate: -0.1"),
+    (lambda ps: optim.Adam(ps, eps=-1e-8), ValueError, "Invalid epsilon value: -1e-08"),
+    (lambda ps: optim.Adam(ps, betas=(1.0, 0.999)), ValueError,
+     "Invalid beta parameter at index 0: 1.0"),
+    (lambda ps: optim.Adam(ps, betas=(0.9, -0.1)), ValueError,
+     "Invalid beta parameter at index 1: -0.1"),
+    (lambda ps: optim.Adam(ps, betas=0.9), TypeError, "betas must be a pair"),
+    (lambda ps: optim.Adam(ps, weight_decay=-1), ValueError, "Invalid weight_decay value: -1"),
+    (lambda ps: optim.AdamW(ps, amsgrad=None), TypeError, "amsgrad must be a bool"),
+    (lambda ps: optim.SGD([{"params": ps, "lr": -2}], lr=0.1), ValueError,
+     "Invalid learning rate: -2"),
+])
+def test_invalid_hyperparameters(make, error, match):
+    with pytest.raises(error, match=match):
+        make([Tensor([1.0], requires_grad=True)])
+
+
+def test_invalid_parameter_lists():
+    p = Tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="SGD got an empty parameter list"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="got a single Tensor; wrap it in a list"):
+        optim.SGD(p, lr=0.1)
+    with pytest.raises(TypeError, match="parameter 1 must be a Value or a Tensor, got float"):
+        optim.SGD([p, 1.0], lr=0.1)
+    with pytest.raises(ValueError, match=r"parameter 0 is not a leaf \(it was computed by op '\*'"):
+        optim.SGD([p * 2], lr=0.1)
+    with pytest.raises(ValueError, match="appear more than once"):
+        optim.SGD([p, p], lr=0.1)
+    with pytest.raises(ValueError, match="appear more than once"):
+        optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+    with pytest.raises(TypeError, match="a parameter group must be a dict with a 'params'"):
+        optim.SGD([{"lr": 0.1}], lr=0.1)
+
+
+@pytest.mark.parametrize("make,error,match", [
+    (lambda o: optim.StepLR(o, step_size=0), ValueError, "step_size must be a positive int, got 0"),
+    (lambda o: optim.StepLR(o, step_size=2.5), TypeError, "step_size must be an int, got float"),
+    (lambda o: optim.StepLR(o, 2, gamma=-0.1), ValueError, "gamma must be >= 0, got -0.1"),
+    (lambda o: optim.CosineAnnealingLR(o, T_max=-3), ValueError, "T_max must be a positive int"),
+    (lambda o: optim.CosineAnnealingLR(o, 5, eta_min=-1), ValueError, "eta_min must be >= 0"),
+    (lambda o: optim.StepLR("opt", 2), TypeError, "optimizer must be an Optimizer, got str"),
+])
+def test_invalid_scheduler_arguments(make, error, match):
+    with pytest.raises(error, match=match):
+        make(optim.SGD([Value(0.0)], lr=0.1))

@@ -13,10 +13,10 @@ import numpy as np
 
 from ._util import non_negative
 from .autograd import no_grad
-from .tensor import Tensor
+from .tensor import Tensor, linear
 from .value import Value
 
-__all__ = ["mse_loss", "cross_entropy", "softmax", "log_softmax", "binary_cross_entropy",
+__all__ = ["linear", "mse_loss", "cross_entropy", "softmax", "log_softmax", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "hinge_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")

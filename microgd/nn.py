@@ -17,7 +17,7 @@ from ._util import positive_int
 from .autograd import Node
 from .module import Module, ValueArray
 from .random import generator
-from .tensor import Tensor
+from .tensor import Tensor, linear
 from .value import Value
 
 __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "MSELoss",
@@ -73,8 +73,7 @@ class Linear(Module):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear: expected input of shape (..., {self.in_features}) "
                              f"(in_features={self.in_features}), got shape {x.shape}")
-        y = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+        return linear(x, self.weight, self.bias)
 
     def _forward_values(self, x):
         n = self.in_features

@@ -237,6 +237,25 @@ def _matmul_db(g, out, a, b):
 # a @ b (numpy matmul: 1-D and batched); d/da = g @ b^T, d/db = a^T @ g
 MATMUL = Op("matmul", None, np.matmul, _matmul_da, _matmul_db)
 
+def _linear(x, w, b=None):
+    out = x @ w.T
+    if b is not None:
+        out += b  # in place: one temporary fewer
+    return out
+
+
+def _linear_dw(g, out, x, w, b=None):
+    # Every leading (batch) axis of x and g contributes: flatten them to one.
+    return g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+
+
+# x @ W^T + b, a Linear layer as one node; d/dx = g @ W, d/dW = g^T @ x,
+# d/db = g (the driver sums it over the batch axes)
+LINEAR = Op("linear", None, _linear,
+            lambda g, out, x, w, b=None: g @ w,
+            _linear_dw,
+            lambda g, out, x, w, b: g)
+
 # sum over axes; d/dx = 1 on every summed element
 SUM = Op("sum", None, lambda x, axes, keepdims: np.sum(x, axis=axes, keepdims=keepdims),
          lambda g, out, x, axes, keepdims: _unreduce(g, x, axes, keepdims))

@@ -349,6 +349,30 @@ def _matmul(a, b):
     return _make(data, ops.MATMUL, (a, b))
 
 
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias as one node (what nn.Linear computes).
+
+    Args:
+        x: a Tensor of shape (..., in_features).
+        weight: a Tensor of shape (out_features, in_features).
+        bias: a Tensor of shape (out_features,), or None. Default None.
+    """
+    for name, t in (("x", x), ("weight", weight), ("bias", bias)):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must have shape (out_features, in_features), "
+                         f"got shape {weight.shape}")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: expected input of shape (..., {weight.shape[1]}) for a "
+                         f"weight of shape {weight.shape}, got shape {x.shape}")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) for a weight of "
+                         f"shape {weight.shape}, got shape {bias.shape}")
+    parents = (x, weight) if bias is None else (x, weight, bias)
+    return _make(ops.LINEAR.array(*(p.data for p in parents)), ops.LINEAR, parents)
+
+
 def _raw(x):
     return x.data if isinstance(x, Node) else x
 

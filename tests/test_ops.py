@@ -272,3 +272,32 @@ def test_second_derivative_closed_form():
     (h,) = mg.grad(g.sum(), [t])
     th = np.tanh(t.data)
     np.testing.assert_allclose(h, -2 * th * (1 - th ** 2), rtol=1e-12)
+
+
+# --- fused layers ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("x_shape", [(4,), (5, 4), (2, 3, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_matches_its_composition(x_shape, bias):
+    from microgd.tensor import linear
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.normal(size=x_shape), requires_grad=True)
+    w = Tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    b = Tensor(rng.normal(size=3), requires_grad=True) if bias else None
+    inputs = [x, w] + ([b] if bias else [])
+    fn = lambda x, w, b=None: linear(x, w, b).tanh()  # noqa: E731
+    composed = x @ w.T + (b if bias else 0.0)
+    np.testing.assert_allclose(linear(x, w, b).data, composed.data, rtol=1e-14)
+    assert mg.gradcheck(fn, inputs)
+    assert mg.gradgradcheck(fn, inputs)
+
+
+def test_linear_bad_shapes():
+    from microgd.tensor import linear
+    w = Tensor(np.ones((3, 4)))
+    with pytest.raises(ValueError, match=r"expected input of shape \(\.\.\., 4\) .* got shape \(2, 5\)"):
+        linear(Tensor(np.ones((2, 5))), w)
+    with pytest.raises(ValueError, match=r"bias must have shape \(3,\) .* got shape \(4,\)"):
+        linear(Tensor(np.ones(4)), w, Tensor(np.ones(4)))
+    with pytest.raises(TypeError, match="weight must be a Tensor, got ndarray"):
+        linear(Tensor(np.ones(4)), np.ones((3, 4)))

@@ -302,14 +302,15 @@ def _make(data, op, parents, ctx=()):
     out._mark = None
     out._retain = False
     out._ctx = ctx
-    if _mode.enabled and any(p.requires_grad for p in parents):
-        out.requires_grad = True
-        out._op = op
-        out._parents = parents
-    else:
-        out.requires_grad = False
-        out._op = None
-        out._parents = ()
+    out.requires_grad = False
+    out._op = None
+    out._parents = ()
+    for p in parents:
+        if p.requires_grad and _mode.enabled:
+            out.requires_grad = True
+            out._op = op
+            out._parents = parents
+            break
     return out
 
 

@@ -73,8 +73,7 @@ class Value(Node):
     def __pow__(self, other):
         if isinstance(other, Value):
             return _binary(ops.POW, self, other)
-        p = _as_float(other, "exponent")
-        return _make(ops._pow(self.data, p), ops.POW_CONST, (self,), (p,))
+        return _unary(ops.POW_CONST, self, (_as_float(other, "exponent"),))
 
     def __rpow__(self, other):
         return _binary(ops.POW, _value(other), self)
@@ -143,8 +142,8 @@ class Value(Node):
         return g
 
 
-def _make(data, op, parents, ctx=()):
-    """A new Value from an op; records the op only if some parent requires grad."""
+def _make(data, op, parents, ctx=(), record=False):
+    """A new Value; ``record`` keeps the op and parents that made it, for backward."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -152,24 +151,24 @@ def _make(data, op, parents, ctx=()):
     out._acc = None
     out._mark = None
     out._ctx = ctx
-    for p in parents:
-        if p.requires_grad and _mode.enabled:
-            out.requires_grad = True
-            out._op = op
-            out._parents = parents
-            return out
-    out.requires_grad = False
-    out._op = None
-    out._parents = ()
+    if record:
+        out.requires_grad = True
+        out._op = op
+        out._parents = parents
+    else:
+        out.requires_grad = False
+        out._op = None
+        out._parents = ()
     return out
 
 
 def _binary(op, a, b):
-    return _make(op.scalar(a.data, b.data), op, (a, b))
+    record = (a.requires_grad or b.requires_grad) and _mode.enabled
+    return _make(op.scalar(a.data, b.data), op, (a, b), (), record)
 
 
-def _unary(op, x):
-    return _make(op.scalar(x.data), op, (x,))
+def _unary(op, x, ctx=()):
+    return _make(op.scalar(x.data, *ctx), op, (x,), ctx, x.requires_grad and _mode.enabled)
 
 
 def _value(x):

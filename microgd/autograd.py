@@ -76,6 +76,19 @@ class Node:
     __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_parents", "_ctx", "_acc",
                  "_mark", "__weakref__")
 
+    def _init_leaf(self, data, grad, requires_grad, label):
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+        self.data = data
+        self.grad = grad
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+        self._op = None
+        self._parents = ()
+        self._ctx = ()
+        self._acc = None
+        self._mark = None
+
     @property
     def op(self):
         """Name of the op that made this node ('' for a leaf)."""

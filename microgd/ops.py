@@ -17,6 +17,7 @@ so the rules here are written for the output's shape.
 """
 
 import math
+import numbers
 import operator
 
 import numpy as np
@@ -304,3 +305,87 @@ BROADCAST = Op("broadcast", None, np.broadcast_to,
 # x cast to another float dtype; the gradient is cast back
 ASTYPE = Op("astype", None, lambda x, dtype: x.astype(dtype),
             lambda g, out, x, dtype: g.astype(x.dtype))
+
+
+# --- the operators, once for both kinds of node ----------------------------------------------
+
+class Operators:
+    """The arithmetic, functions and comparisons that Value and Tensor share.
+
+    Each kind supplies ``_lift(other)`` (a number or array as a constant node of its
+    kind), ``_apply1(op, x, ctx=())`` and ``_apply2(op, a, b)`` (run an op's forward
+    and record it).
+    """
+
+    __slots__ = ()
+
+    def __add__(self, other):
+        return self._apply2(ADD, self, self._lift(other))
+
+    def __radd__(self, other):
+        return self._apply2(ADD, self._lift(other), self)
+
+    def __sub__(self, other):
+        return self._apply2(SUB, self, self._lift(other))
+
+    def __rsub__(self, other):
+        return self._apply2(SUB, self._lift(other), self)
+
+    def __mul__(self, other):
+        return self._apply2(MUL, self, self._lift(other))
+
+    def __rmul__(self, other):
+        return self._apply2(MUL, self._lift(other), self)
+
+    def __truediv__(self, other):
+        return self._apply2(DIV, self, self._lift(other))
+
+    def __rtruediv__(self, other):
+        return self._apply2(DIV, self._lift(other), self)
+
+    def __pow__(self, other):
+        if isinstance(other, (numbers.Real, np.number)):  # a constant exponent
+            return self._apply1(POW_CONST, self, (float(other),))
+        return self._apply2(POW, self, self._lift(other))
+
+    def __rpow__(self, other):
+        return self._apply2(POW, self._lift(other), self)
+
+    def __neg__(self):
+        return self._apply1(NEG, self)
+
+    def __pos__(self):
+        return self
+
+    def exp(self):
+        """e ** x (elementwise); inf where it overflows."""
+        return self._apply1(EXP, self)
+
+    def log(self):
+        """Natural log (elementwise); -inf at 0 and nan below, as numpy."""
+        return self._apply1(LOG, self)
+
+    def tanh(self):
+        """Hyperbolic tangent (elementwise), exact for large |x|."""
+        return self._apply1(TANH, self)
+
+    def relu(self):
+        """max(x, 0), elementwise."""
+        return self._apply1(RELU, self)
+
+    def sigmoid(self):
+        """1 / (1 + exp(-x)) (elementwise), without overflow for large |x|."""
+        return self._apply1(SIGMOID, self)
+
+    # Comparisons compare data: plain bools (Value) or boolean arrays (Tensor).
+    def __lt__(self, other):
+        return self.data < data_of(other)
+
+    def __le__(self, other):
+        return self.data <= data_of(other)
+
+    def __gt__(self, other):
+        return self.data > data_of(other)
+
+    def __ge__(self, other):
+        return self.data >= data_of(other)

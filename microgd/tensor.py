@@ -8,7 +8,47 @@ from . import ops
 from .autograd import Node, _mode
 
 
-class Tensor(Node):
+def _make(data, op, parents, ctx=()):
+    """A new Tensor from an op; records the op only if some parent requires grad."""
+    out = Tensor.__new__(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.label = ""
+    out._acc = None
+    out._mark = None
+    out._retain = False
+    out._ctx = ctx
+    out.requires_grad = False
+    out._op = None
+    out._parents = ()
+    for p in parents:
+        if p.requires_grad and _mode.enabled:
+            out.requires_grad = True
+            out._op = op
+            out._parents = parents
+            break
+    return out
+
+
+def _const(array):
+    return _make(array, None, ())
+
+
+def _apply2(op, a, b):
+    try:
+        data = op.array(a.data, b.data)
+    except ValueError:
+        raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast "
+                         "together (numpy broadcasting: trailing dimensions must be equal "
+                         "or 1)") from None
+    return _make(data, op, (a, b))
+
+
+def _apply1(op, x, ctx=()):
+    return _make(op.array(x.data, *ctx), op, (x,), ctx)
+
+
+class Tensor(ops.Operators, Node):
     """A numpy array that records the ops applied to it, for reverse-mode autodiff.
 
     Args:
@@ -26,15 +66,7 @@ class Tensor(Node):
     _shaped = True          # gradients are summed back to each input's shape and dtype
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
-        self.data = _as_array(data, dtype)
-        self.grad = None
-        self.requires_grad = bool(requires_grad)
-        self.label = label
-        self._op = None
-        self._parents = ()
-        self._ctx = ()
-        self._acc = None
-        self._mark = None
+        self._init_leaf(_as_array(data, dtype), None, requires_grad, label)
         self._retain = False
 
     # --- attributes -----------------------------------------------------------------------
@@ -95,93 +127,20 @@ class Tensor(Node):
             extra += ", requires_grad=True"
         return f"Tensor({body}{extra})"
 
-    # --- arithmetic ---------------------------------------------------------------------
-    def __add__(self, other):
-        return _binary(ops.ADD, self, self._operand(other))
-
-    def __radd__(self, other):
-        return _binary(ops.ADD, self._operand(other), self)
-
-    def __sub__(self, other):
-        return _binary(ops.SUB, self, self._operand(other))
-
-    def __rsub__(self, other):
-        return _binary(ops.SUB, self._operand(other), self)
-
-    def __mul__(self, other):
-        return _binary(ops.MUL, self, self._operand(other))
-
-    def __rmul__(self, other):
-        return _binary(ops.MUL, self._operand(other), self)
-
-    def __truediv__(self, other):
-        return _binary(ops.DIV, self, self._operand(other))
-
-    def __rtruediv__(self, other):
-        return _binary(ops.DIV, self._operand(other), self)
-
-    def __pow__(self, other):
-        if isinstance(other, (numbers.Real, np.number)):
-            p = float(other)
-            return _make(ops.POW_CONST.array(self.data, p), ops.POW_CONST, (self,), (p,))
-        return _binary(ops.POW, self, self._operand(other))
-
-    def __rpow__(self, other):
-        return _binary(ops.POW, self._operand(other), self)
-
     def __matmul__(self, other):
-        return _matmul(self, self._operand(other))
+        return _matmul(self, self._lift(other))
 
     def __rmatmul__(self, other):
-        return _matmul(self._operand(other), self)
+        return _matmul(self._lift(other), self)
 
-    def __neg__(self):
-        return _unary(ops.NEG, self)
-
-    def __pos__(self):
-        return self
-
-    # --- comparisons give plain boolean arrays (no gradient flows through them) -------------
-    def __lt__(self, other):
-        return self.data < _raw(other)
-
-    def __le__(self, other):
-        return self.data <= _raw(other)
-
-    def __gt__(self, other):
-        return self.data > _raw(other)
-
-    def __ge__(self, other):
-        return self.data >= _raw(other)
-
+    # --- comparisons (< <= > >= come from Operators) give plain boolean arrays -------------
     def __eq__(self, other):
-        return self.data == _raw(other)
+        return self.data == ops.data_of(other)
 
     def __ne__(self, other):
-        return self.data != _raw(other)
+        return self.data != ops.data_of(other)
 
     __hash__ = Node.__hash__  # by identity, as PyTorch's tensors
-
-    # --- elementwise functions --------------------------------------------------------------
-    def exp(self):
-        """e ** x, elementwise."""
-        return _unary(ops.EXP, self)
-
-    def log(self):
-        """Natural log, elementwise."""
-        return _unary(ops.LOG, self)
-
-    def tanh(self):
-        """Hyperbolic tangent, elementwise."""
-        return _unary(ops.TANH, self)
-
-    def relu(self):
-        """max(x, 0), elementwise."""
-        return _unary(ops.RELU, self)
-
-    def sigmoid(self):
-        """1 / (1 + exp(-x)), elementwise, without overflow for large |x|."""
-        return _unary(ops.SIGMOID, self)
 
     # --- reductions -------------------------------------------------------------------------
     def sum(self, axis=None, keepdims=False):
@@ -204,8 +163,7 @@ class Tensor(Node):
         axes = _normalize_axes(axis, self.ndim, op.name)
         if self.size == 0 and op in (ops.MAX, ops.MIN):
             raise ValueError(f"{op.name}() of an empty tensor of shape {self.shape}")
-        ctx = (axes, bool(keepdims))
-        return _make(op.array(self.data, *ctx), op, (self,), ctx)
+        return _apply1(op, self, (axes, bool(keepdims)))
 
     # --- shape ------------------------------------------------------------------------------
     def reshape(self, *shape):
@@ -255,8 +213,8 @@ class Tensor(Node):
     def _scatter(self, shape, index):
         return _make(ops.scatter(self.data, shape, index), ops.SCATTER, (self,), (shape, index))
 
-    # --- the driver's protocol ---------------------------------------------------------
-    def _operand(self, other):
+    # --- what Operators and the driver need ----------------------------------------------
+    def _lift(self, other):
         """The other side of a binary op as a Tensor (numbers keep this tensor's dtype)."""
         if isinstance(other, Tensor):
             return other
@@ -277,7 +235,7 @@ class Tensor(Node):
                     f"created implicitly only for scalar outputs; pass {what}=... with "
                     f"shape {self.shape}, or reduce the output first (e.g. .sum())")
             return np.ones_like(self.data)
-        g = _as_array(_raw(grad), None, copy=False, what=what)
+        g = _as_array(ops.data_of(grad), None, copy=False, what=what)
         if g.shape != self.shape:
             raise ValueError(f"{what} has shape {g.shape} but the output has shape "
                              f"{self.shape}; they must match")
@@ -287,49 +245,12 @@ class Tensor(Node):
     def _wrap(raw):
         return _const(np.asarray(raw))
 
+    _apply1 = staticmethod(_apply1)
+    _apply2 = staticmethod(_apply2)
+
     def _own(self, g):
         # A raw gradient may be a read-only broadcast view or shared with another input.
         return g if isinstance(g, Node) else np.array(g, dtype=self.data.dtype)
-
-
-def _make(data, op, parents, ctx=()):
-    """A new Tensor from an op; records the op only if some parent requires grad."""
-    out = Tensor.__new__(Tensor)
-    out.data = data if type(data) is np.ndarray else np.asarray(data)
-    out.grad = None
-    out.label = ""
-    out._acc = None
-    out._mark = None
-    out._retain = False
-    out._ctx = ctx
-    out.requires_grad = False
-    out._op = None
-    out._parents = ()
-    for p in parents:
-        if p.requires_grad and _mode.enabled:
-            out.requires_grad = True
-            out._op = op
-            out._parents = parents
-            break
-    return out
-
-
-def _const(array):
-    return _make(array, None, ())
-
-
-def _binary(op, a, b):
-    try:
-        data = op.array(a.data, b.data)
-    except ValueError:
-        raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast "
-                         "together (numpy broadcasting: trailing dimensions must be equal "
-                         "or 1)") from None
-    return _make(data, op, (a, b))
-
-
-def _unary(op, x):
-    return _make(op.array(x.data), op, (x,))
 
 
 def _matmul(a, b):
@@ -374,14 +295,10 @@ def linear(x, weight, bias=None):
     return _make(ops.LINEAR.array(*(p.data for p in parents)), ops.LINEAR, parents)
 
 
-def _raw(x):
-    return x.data if isinstance(x, Node) else x
-
-
 def _raw_index(index):
     if isinstance(index, tuple):
-        return tuple(_raw(i) for i in index)
-    return _raw(index)
+        return tuple(ops.data_of(i) for i in index)
+    return ops.data_of(index)
 
 
 def _float_dtype(dtype, what):

@@ -15,7 +15,7 @@ from .autograd import Node, _mode
 _new = object.__new__
 
 
-class Value(Node):
+class Value(ops.Operators, Node):
     """A scalar that records the ops applied to it, for reverse-mode autodiff.
 
     Args:
@@ -31,92 +31,11 @@ class Value(Node):
     _shaped = False   # gradients are floats: nothing to sum back to a shape
 
     def __init__(self, data, label="", requires_grad=True):
-        self.data = _as_float(data)
-        self.grad = 0.0
-        self.requires_grad = bool(requires_grad)
-        self.label = label
-        self._op = None
-        self._parents = ()
-        self._ctx = ()
-        self._acc = None
-        self._mark = None
+        self._init_leaf(_as_float(data), 0.0, requires_grad, label)
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={_fmt(self.data)}, grad={_fmt(self.grad)}{label})"
-
-    # --- arithmetic ---------------------------------------------------------------------
-    def __add__(self, other):
-        return _binary(ops.ADD, self, _value(other))
-
-    def __radd__(self, other):
-        return _binary(ops.ADD, _value(other), self)
-
-    def __sub__(self, other):
-        return _binary(ops.SUB, self, _value(other))
-
-    def __rsub__(self, other):
-        return _binary(ops.SUB, _value(other), self)
-
-    def __mul__(self, other):
-        return _binary(ops.MUL, self, _value(other))
-
-    def __rmul__(self, other):
-        return _binary(ops.MUL, _value(other), self)
-
-    def __truediv__(self, other):
-        return _binary(ops.DIV, self, _value(other))
-
-    def __rtruediv__(self, other):
-        return _binary(ops.DIV, _value(other), self)
-
-    def __pow__(self, other):
-        if isinstance(other, Value):
-            return _binary(ops.POW, self, other)
-        return _unary(ops.POW_CONST, self, (_as_float(other, "exponent"),))
-
-    def __rpow__(self, other):
-        return _binary(ops.POW, _value(other), self)
-
-    def __neg__(self):
-        return _unary(ops.NEG, self)
-
-    def __pos__(self):
-        return self
-
-    # --- functions ------------------------------------------------------------------------
-    def exp(self):
-        """e ** x."""
-        return _unary(ops.EXP, self)
-
-    def log(self):
-        """Natural log; -inf at 0 and nan below, as numpy."""
-        return _unary(ops.LOG, self)
-
-    def tanh(self):
-        """Hyperbolic tangent (exact for large |x|)."""
-        return _unary(ops.TANH, self)
-
-    def relu(self):
-        """max(x, 0)."""
-        return _unary(ops.RELU, self)
-
-    def sigmoid(self):
-        """1 / (1 + exp(-x)), computed without overflow for large |x|."""
-        return _unary(ops.SIGMOID, self)
-
-    # --- comparisons compare data and give plain bools --------------------------------------
-    def __lt__(self, other):
-        return self.data < _data(other)
-
-    def __le__(self, other):
-        return self.data <= _data(other)
-
-    def __gt__(self, other):
-        return self.data > _data(other)
-
-    def __ge__(self, other):
-        return self.data >= _data(other)
 
     def __float__(self):
         return self.data
@@ -129,9 +48,9 @@ class Value(Node):
         """A new constant Value with the same data, cut off from the graph."""
         return Value(self.data, self.label, requires_grad=False)
 
-    # --- the driver's protocol ---------------------------------------------------------
+    # --- what Operators and the driver need ----------------------------------------------
     def _seed(self, grad, what):
-        return 1.0 if grad is None else _as_float(_data(grad), what)
+        return 1.0 if grad is None else _as_float(ops.data_of(grad), what)
 
     @staticmethod
     def _wrap(raw):
@@ -140,6 +59,19 @@ class Value(Node):
     @staticmethod
     def _own(g):
         return g
+
+    @staticmethod
+    def _lift(x):
+        return _value(x)
+
+    @staticmethod
+    def _apply1(op, x, ctx=()):
+        return _make(op.scalar(x.data, *ctx), op, (x,), ctx, x.requires_grad and _mode.enabled)
+
+    @staticmethod
+    def _apply2(op, a, b):
+        record = (a.requires_grad or b.requires_grad) and _mode.enabled
+        return _make(op.scalar(a.data, b.data), op, (a, b), (), record)
 
 
 def _make(data, op, parents, ctx=(), record=False):
@@ -162,15 +94,6 @@ def _make(data, op, parents, ctx=(), record=False):
     return out
 
 
-def _binary(op, a, b):
-    record = (a.requires_grad or b.requires_grad) and _mode.enabled
-    return _make(op.scalar(a.data, b.data), op, (a, b), (), record)
-
-
-def _unary(op, x, ctx=()):
-    return _make(op.scalar(x.data, *ctx), op, (x,), ctx, x.requires_grad and _mode.enabled)
-
-
 def _value(x):
     """x as a Value: numbers become constants that do not require grad."""
     if type(x) is Value:
@@ -180,10 +103,6 @@ def _value(x):
     if isinstance(x, Value):
         return x
     return _make(_as_float(x, "operand"), None, ())
-
-
-def _data(x):
-    return x.data if isinstance(x, Value) else x
 
 
 def _as_float(x, what="Value data"):

@@ -100,5 +100,5 @@ def test_non_numeric_data(bad, match):
 def test_bad_operands():
     with pytest.raises(TypeError, match="operand must be a real number, got str"):
         Value(1.0) + "x"
-    with pytest.raises(TypeError, match="exponent must be a real number, got list"):
+    with pytest.raises(TypeError, match="operand must be a real number, got list"):
         Value(1.0) ** [2]

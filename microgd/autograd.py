@@ -167,53 +167,63 @@ def _run(roots, seeds, retain_graph, create_graph, capture=None):
         if create_graph:
             seed = root._wrap(seed)
         root._acc = seed if root._acc is None else root._acc + seed
-    with enable_grad() if create_graph else no_grad():
-        try:
-            for node in reversed(order):
-                g = node._acc
-                if g is None:  # nothing flows back through this node
-                    continue
-                node._acc = None
-                if capture is not None:
-                    if id(node) in capture:
-                        capture[id(node)] = g
-                elif node._op is None or node._retain:
-                    node.grad = node._own(g) if node.grad is None else node.grad + g
-                op = node._op
-                if op is None:
-                    continue
-                if not op.live:
-                    raise GraphFreedError(
-                        f"backward through the graph a second time (at a '{op.name}' node): "
-                        "its saved state was freed by the first backward. Pass "
-                        "retain_graph=True to the first backward() to keep it.")
-                parents, ctx = node._parents, node._ctx
-                # The rules see raw floats/arrays in a plain backward, and the nodes
-                # themselves (so the backward pass is recorded) under create_graph.
-                if create_graph:
-                    out, args = node, parents + ctx
-                elif len(parents) == 2:  # the common cases spelled out: this is the hot loop
-                    out, args = node.data, (parents[0].data, parents[1].data) + ctx
-                elif len(parents) == 1:
-                    out, args = node.data, (parents[0].data,) + ctx
-                else:
-                    out, args = node.data, tuple([p.data for p in parents]) + ctx
-                vjps = op.vjps
-                for i in range(len(parents)):
-                    p = parents[i]
-                    if p.requires_grad:
-                        pg = vjps[i](g, out, *args)
-                        if node._shaped:
-                            pg = _fit(pg, p.data)
-                        acc = p._acc
-                        p._acc = pg if acc is None else acc + pg
-                if not retain_graph:
-                    node._op = op.spent
-        except BaseException:
-            # An error part-way must not leave half-accumulated gradients behind.
-            for node in order:
-                node._acc = None
-            raise
+    try:
+        if create_graph:
+            with enable_grad():  # record the backward pass itself
+                _backprop(order, retain_graph, True, capture)
+        else:  # raw floats and arrays record nothing, whatever the grad mode
+            _backprop(order, retain_graph, False, capture)
+    except BaseException:
+        # An error part-way must not leave half-accumulated gradients behind.
+        for node in order:
+            node._acc = None
+        raise
+
+
+def _backprop(order, retain_graph, create_graph, capture):
+    """The hot loop: each node, after all its consumers, hands its gradient to its parents."""
+    for node in reversed(order):
+        g = node._acc
+        if g is None:  # nothing flows back through this node
+            continue
+        node._acc = None
+        if capture is not None:
+            if id(node) in capture:
+                capture[id(node)] = g
+        elif node._op is None or node._retain:
+            node.grad = node._own(g) if node.grad is None else node.grad + g
+        op = node._op
+        if op is None:
+            continue
+        if not op.live:
+            raise GraphFreedError(
+                f"backward through the graph a second time (at a '{op.name}' node): its "
+                "saved state was freed by the first backward. Pass retain_graph=True to the "
+                "first backward() to keep it.")
+        parents, ctx = node._parents, node._ctx
+        # The rules see raw floats/arrays in a plain backward, and the nodes themselves
+        # (so that the backward pass is recorded) under create_graph.
+        if create_graph:
+            out, args = node, parents + ctx
+        elif len(parents) == 2:  # the common cases spelled out
+            out, args = node.data, (parents[0].data, parents[1].data) + ctx
+        elif len(parents) == 1:
+            out, args = node.data, (parents[0].data,) + ctx
+        else:
+            out, args = node.data, tuple([p.data for p in parents]) + ctx
+        vjps = op.vjps
+        for i in range(len(parents)):
+            p = parents[i]
+            if p.requires_grad:
+                pg = vjps[i](g, out, *args)
+                if node._shaped:
+                    like = p.data
+                    if pg.shape != like.shape or pg.dtype != like.dtype:
+                        pg = _fit(pg, like)
+                acc = p._acc
+                p._acc = pg if acc is None else acc + pg
+        if not retain_graph:
+            node._op = op.spent
 
 
 def _fit(grad, like):

@@ -251,11 +251,26 @@ def _linear_dw(g, out, x, w, b=None):
 
 
 # x @ W^T + b, a Linear layer as one node; d/dx = g @ W, d/dW = g^T @ x,
-# d/db = g (the driver sums it over the batch axes)
+# d/db = g summed over the batch axes
 LINEAR = Op("linear", None, _linear,
             lambda g, out, x, w, b=None: g @ w,
             _linear_dw,
-            lambda g, out, x, w, b: g)
+            lambda g, out, x, w, b: g.reshape(-1, g.shape[-1]).sum(axis=0))
+
+def _squared_error(a, b, mean):
+    d = (a - b).ravel()
+    total = np.dot(d, d)  # the sum of squares in one pass, without a temporary for d * d
+    return total / d.size if mean else total
+
+
+def _squared_error_da(g, out, a, b, mean):
+    return (a - b) * (g * (2 / a.size if mean else 2))
+
+
+# sum((a - b)^2), or its mean: MSE as one node; d/da = 2 (a - b) (/ n), d/db = -d/da
+SQUARED_ERROR = Op("mse", None, _squared_error,
+                   _squared_error_da,
+                   lambda g, out, a, b, mean: -_squared_error_da(g, out, a, b, mean))
 
 # sum over axes; d/dx = 1 on every summed element
 SUM = Op("sum", None, lambda x, axes, keepdims: np.sum(x, axis=axes, keepdims=keepdims),

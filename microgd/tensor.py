@@ -34,14 +34,14 @@ def _const(array):
     return _make(array, None, ())
 
 
-def _apply2(op, a, b):
+def _apply2(op, a, b, ctx=()):
     try:
-        data = op.array(a.data, b.data)
+        data = op.array(a.data, b.data, *ctx)
     except ValueError:
         raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast "
                          "together (numpy broadcasting: trailing dimensions must be equal "
                          "or 1)") from None
-    return _make(data, op, (a, b))
+    return _make(data, op, (a, b), ctx)
 
 
 def _apply1(op, x, ctx=()):

@@ -301,3 +301,19 @@ def test_linear_bad_shapes():
         linear(Tensor(np.ones(4)), w, Tensor(np.ones(4)))
     with pytest.raises(TypeError, match="weight must be a Tensor, got ndarray"):
         linear(Tensor(np.ones(4)), np.ones((3, 4)))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_mse_matches_its_composition(reduction, dtype):
+    from microgd.nn import functional as F
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(5, 3)).astype(dtype), rng.normal(size=(5, 3)).astype(dtype)
+    loss = F.mse_loss(Tensor(a, requires_grad=True), Tensor(b), reduction=reduction)
+    assert loss.op == "mse" and loss.dtype == dtype
+    composed = getattr((Tensor(a) - Tensor(b)) ** 2, reduction)()
+    np.testing.assert_allclose(loss.data, composed.data, rtol=1e-6)
+    fn = lambda x, y: F.mse_loss(x.tanh(), y, reduction=reduction)  # noqa: E731
+    inputs = [Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)]
+    assert mg.gradcheck(fn, inputs)
+    assert mg.gradgradcheck(fn, inputs)

@@ -8,7 +8,8 @@ from .autograd import GraphFreedError, enable_grad, grad, is_grad_enabled, no_gr
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .tensor import Tensor
 from .value import Value
-from . import data, functional, nn, optim
+from . import allocator, data, functional, nn, optim
+from .allocator import keep_freed_memory
 from .random import manual_seed
 from .serialization import load, save
 
@@ -18,16 +19,23 @@ __all__ = [
     "Value", "Tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "GraphFreedError", "gradcheck", "gradgradcheck", "GradcheckError",
     "draw_graph", "draw_network",
-    "nn", "optim", "functional", "data", "manual_seed", "save", "load",
+    "nn", "optim", "functional", "data", "manual_seed", "save", "load", "plot", "viz",
+    "keep_freed_memory",
 ]
 
-# Names whose module is imported on first use (drawing needs graphviz), so that
-# `import microgd` stays fast and works without it.
+# Numpy's per-op temporaries stop page-faulting (glibc; opt out: MICROGD_KEEP_MEMORY=0).
+allocator._apply_default()
+
+# Imported on first use (drawing needs graphviz, pictures matplotlib), so that
+# `import microgd` stays fast and works without them.
 _LAZY = {"draw_graph": "viz", "draw_network": "viz"}
+_LAZY_MODULES = ("plot", "viz")
 
 
 def __getattr__(name):
+    from importlib import import_module
     if name in _LAZY:
-        from importlib import import_module
         return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    if name in _LAZY_MODULES:
+        return import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -201,27 +201,37 @@ def _backprop(order, retain_graph, create_graph, capture):
                 "saved state was freed by the first backward. Pass retain_graph=True to the "
                 "first backward() to keep it.")
         parents, ctx = node._parents, node._ctx
-        # The rules see raw floats/arrays in a plain backward, and the nodes themselves
-        # (so that the backward pass is recorded) under create_graph.
-        if create_graph:
-            out, args = node, parents + ctx
-        elif len(parents) == 2:  # the common cases spelled out
-            out, args = node.data, (parents[0].data, parents[1].data) + ctx
-        elif len(parents) == 1:
-            out, args = node.data, (parents[0].data,) + ctx
+        if len(parents) == 2 and not (create_graph or ctx or node._shaped):
+            # A scalar op of two inputs: the commonest node of the Value engine, spelled
+            # out without the general path's argument tuples (a third faster).
+            a, b = parents
+            ad, bd, out = a.data, b.data, node.data
+            da, db = op.vjps
+            if a.requires_grad:
+                pg = da(g, out, ad, bd)
+                a._acc = pg if a._acc is None else a._acc + pg
+            if b.requires_grad:
+                pg = db(g, out, ad, bd)
+                b._acc = pg if b._acc is None else b._acc + pg
         else:
-            out, args = node.data, tuple([p.data for p in parents]) + ctx
-        vjps = op.vjps
-        for i in range(len(parents)):
-            p = parents[i]
-            if p.requires_grad:
-                pg = vjps[i](g, out, *args)
-                if node._shaped:
-                    like = p.data
-                    if pg.shape != like.shape or pg.dtype != like.dtype:
-                        pg = _fit(pg, like)
-                acc = p._acc
-                p._acc = pg if acc is None else acc + pg
+            # The rules see raw floats/arrays in a plain backward, and the nodes
+            # themselves (so that the backward pass is recorded) under create_graph.
+            if create_graph:
+                out, args = node, parents + ctx
+            elif len(parents) == 1:
+                out, args = node.data, (parents[0].data,) + ctx
+            else:
+                out, args = node.data, tuple([p.data for p in parents]) + ctx
+            vjps = op.vjps
+            for i in range(len(parents)):
+                p = parents[i]
+                if p.requires_grad:
+                    pg = vjps[i](g, out, *args)
+                    if node._shaped:
+                        like = p.data
+                        if pg.shape != like.shape or pg.dtype != like.dtype:
+                            pg = _fit(pg, like)
+                    p._acc = pg if p._acc is None else p._acc + pg
         if not retain_graph:
             node._op = op.spent
 

@@ -14,7 +14,7 @@ import numpy as np
 from . import ops
 from ._util import non_negative
 from .autograd import no_grad
-from .tensor import Tensor, linear
+from .tensor import Tensor, _apply2, linear
 from .value import Value
 
 __all__ = ["linear", "mse_loss", "cross_entropy", "softmax", "log_softmax", "binary_cross_entropy",
@@ -68,7 +68,7 @@ def mse_loss(input, target, reduction="mean"):
                               reduction, "mse_loss")
     input, target = _same_shape(input, target, "mse_loss")
     if reduction in ("mean", "sum"):  # one node, one pass over the data
-        return Tensor._apply2(ops.SQUARED_ERROR, input, target, (reduction == "mean",))
+        return _apply2(ops.SQUARED_ERROR, input, target, (reduction == "mean",))
     return _reduce((input - target) ** 2, reduction, "mse_loss")
 
 

@@ -327,44 +327,44 @@ ASTYPE = Op("astype", None, lambda x, dtype: x.astype(dtype),
 class Operators:
     """The arithmetic, functions and comparisons that Value and Tensor share.
 
-    Each kind supplies ``_lift(other)`` (a number or array as a constant node of its
-    kind), ``_apply1(op, x, ctx=())`` and ``_apply2(op, a, b)`` (run an op's forward
-    and record it).
+    Each kind supplies ``_binary(op, a, b)`` (one of a and b is the node, the other
+    may be a number or an array, made a constant of the node's kind) and
+    ``_apply1(op, x, ctx=())``: run the op's forward and record it.
     """
 
     __slots__ = ()
 
     def __add__(self, other):
-        return self._apply2(ADD, self, self._lift(other))
+        return self._binary(ADD, self, other)
 
     def __radd__(self, other):
-        return self._apply2(ADD, self._lift(other), self)
+        return self._binary(ADD, other, self)
 
     def __sub__(self, other):
-        return self._apply2(SUB, self, self._lift(other))
+        return self._binary(SUB, self, other)
 
     def __rsub__(self, other):
-        return self._apply2(SUB, self._lift(other), self)
+        return self._binary(SUB, other, self)
 
     def __mul__(self, other):
-        return self._apply2(MUL, self, self._lift(other))
+        return self._binary(MUL, self, other)
 
     def __rmul__(self, other):
-        return self._apply2(MUL, self._lift(other), self)
+        return self._binary(MUL, other, self)
 
     def __truediv__(self, other):
-        return self._apply2(DIV, self, self._lift(other))
+        return self._binary(DIV, self, other)
 
     def __rtruediv__(self, other):
-        return self._apply2(DIV, self._lift(other), self)
+        return self._binary(DIV, other, self)
 
     def __pow__(self, other):
         if isinstance(other, (numbers.Real, np.number)):  # a constant exponent
             return self._apply1(POW_CONST, self, (float(other),))
-        return self._apply2(POW, self, self._lift(other))
+        return self._binary(POW, self, other)
 
     def __rpow__(self, other):
-        return self._apply2(POW, self._lift(other), self)
+        return self._binary(POW, other, self)
 
     def __neg__(self):
         return self._apply1(NEG, self)

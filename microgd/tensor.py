@@ -246,7 +246,14 @@ class Tensor(ops.Operators, Node):
         return _const(np.asarray(raw))
 
     _apply1 = staticmethod(_apply1)
-    _apply2 = staticmethod(_apply2)
+
+    @staticmethod
+    def _binary(op, a, b):
+        if not isinstance(a, Tensor):
+            a = b._lift(a)
+        elif not isinstance(b, Tensor):
+            b = a._lift(b)
+        return _apply2(op, a, b)
 
     def _own(self, g):
         # A raw gradient may be a read-only broadcast view or shared with another input.

@@ -61,17 +61,33 @@ class Value(ops.Operators, Node):
         return g
 
     @staticmethod
-    def _lift(x):
-        return _value(x)
-
-    @staticmethod
     def _apply1(op, x, ctx=()):
         return _make(op.scalar(x.data, *ctx), op, (x,), ctx, x.requires_grad and _mode.enabled)
 
     @staticmethod
-    def _apply2(op, a, b):
-        record = (a.requires_grad or b.requires_grad) and _mode.enabled
-        return _make(op.scalar(a.data, b.data), op, (a, b), (), record)
+    def _binary(op, a, b):
+        # The scalar engine's hottest path (two thirds of its nodes), so the node is
+        # built here rather than through _make: one call fewer per multiply and add.
+        if type(a) is not Value:
+            a = _value(a)
+        if type(b) is not Value:
+            b = _value(b)
+        out = _new(Value)
+        out.data = op.scalar(a.data, b.data)
+        out.grad = 0.0
+        out.label = ""
+        out._acc = None
+        out._mark = None
+        out._ctx = ()
+        if (a.requires_grad or b.requires_grad) and _mode.enabled:
+            out.requires_grad = True
+            out._op = op
+            out._parents = (a, b)
+        else:
+            out.requires_grad = False
+            out._op = None
+            out._parents = ()
+        return out
 
 
 def _make(data, op, parents, ctx=(), record=False):

@@ -100,6 +100,8 @@ class Module:
         elif _is_parameter(value):
             registry[name] = value
         object.__setattr__(self, name, value)
+        if isinstance(value, Module) or _is_parameter(value):
+            _label_parameters(self)
 
     def __delattr__(self, name):
         self._parameters.pop(name, None)
@@ -257,6 +259,17 @@ class Module:
         lines = [line for line in self.extra_repr().split("\n") if line]
         lines += [f"({key}): " + repr(m).replace("\n", "\n  ") for key, m in self._modules.items()]
         return f"{name}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _label_parameters(module):
+    """Label each parameter with its dotted name in ``module``, so drawings name it.
+
+    A label is replaced only when it is empty or the name the parameter had in a
+    sub-module ("weight" becomes "0.weight"); a label the user gave is kept.
+    """
+    for name, p in module.named_parameters():
+        if not p.label or name.endswith("." + p.label):
+            p.label = name
 
 
 def _is_parameter(x):

@@ -166,3 +166,21 @@ def test_load_state_dict_keeps_the_parameter_objects_and_dtype():
     layer.load_state_dict({"weight": np.ones((2, 2)), "bias": np.arange(2)})
     assert layer.weight is weight and weight.dtype == np.float32
     np.testing.assert_array_equal(layer.bias.data, [0.0, 1.0])
+
+
+def test_parameters_are_labelled_with_their_names():
+    from microgd import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.MLP(2, [3, 1])
+            self.head = nn.Linear(1, 1)
+            self.head.bias.label = "offset"   # a label the user gives is kept
+
+    net = Net()
+    assert [p.label for p in net.parameters()] == [
+        "body.0.weight", "body.0.bias", "body.2.weight", "body.2.bias", "head.weight", "offset"]
+    scalar = nn.MLP(2, [2, 1], engine="value")
+    assert [p.label for p in scalar.parameters()][:3] == ["0.weight[0,0]", "0.weight[0,1]",
+                                                          "0.weight[1,0]"]

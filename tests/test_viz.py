@@ -403,3 +403,11 @@ def test_unknown_attributes_still_raise():
 def test_the_digraph_shows_inline_in_jupyter_as_svg():
     bundle = mg.draw_graph(neuron())._repr_mimebundle_()
     assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_module_parameters_are_named_without_params():
+    model = nn.MLP(2, [3, 1])
+    loss = nn.functional.mse_loss(model(Tensor(np.ones((4, 2)))), Tensor(np.zeros((4, 1))))
+    source = mg.draw_graph(loss).source
+    for name in ("0.weight", "0.bias", "2.weight", "2.bias"):
+        assert name in source

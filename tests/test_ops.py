@@ -317,3 +317,39 @@ def test_fused_mse_matches_its_composition(reduction, dtype):
     inputs = [Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)]
     assert mg.gradcheck(fn, inputs)
     assert mg.gradgradcheck(fn, inputs)
+
+
+# --- the optimized paths give the numbers of the plain rules -----------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_layers_match_composed_gradients(dtype):
+    """nn.Linear and mse_loss are single nodes; their gradients equal the composed ops'."""
+    from microgd import nn
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(6, 4)).astype(dtype), rng.normal(size=(6, 2)).astype(dtype)
+    grads = []
+    for fused in (True, False):
+        model = nn.Linear(4, 2, dtype=dtype)
+        model.load_state_dict({"weight": np.arange(8.0).reshape(2, 4) / 8,
+                               "bias": np.array([0.5, -0.5])})
+        if fused:
+            loss = nn.functional.mse_loss(model(Tensor(x)), Tensor(y))
+        else:
+            loss = ((Tensor(x) @ model.weight.T + model.bias - Tensor(y)) ** 2).mean()
+        loss.backward()
+        assert loss.dtype == dtype and model.weight.grad.dtype == dtype
+        grads.append((loss.item(), model.weight.grad, model.bias.grad))
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    for fused, composed in zip(*grads):
+        np.testing.assert_allclose(fused, composed, rtol=tol)
+
+
+def test_scalar_fast_path_matches_the_general_path():
+    """Plain backward takes the direct two-input path; create_graph takes the general one."""
+    def f(a, b, c):
+        return ((a * b + c) / (a - c)).tanh() * (b ** c) + (a * a).relu()
+    xs = [Value(0.7), Value(1.3), Value(-0.4)]
+    f(*xs).backward()
+    fast = [x.grad for x in xs]
+    general = mg.grad(f(*xs), xs, create_graph=True)
+    np.testing.assert_allclose(fast, [g.data for g in general], rtol=1e-12)

@@ -34,6 +34,11 @@ class _SetGradMode(ContextDecorator):
         self._enabled = enabled
         self._saved = []
 
+    def _recreate_cm(self):
+        # As a decorator: a fresh instance per call, so that calls in several threads
+        # (each with its own grad mode) never share the stack of saved modes.
+        return _SetGradMode(self._enabled)
+
     def __enter__(self):
         self._saved.append(_mode.enabled)
         _mode.enabled = self._enabled

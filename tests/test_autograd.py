@@ -262,3 +262,33 @@ def test_import_pulls_in_numpy_only():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_no_grad_decorator_in_several_threads():
+    """A decorated function running in two threads at once restores each thread's mode."""
+    a_in, b_in, b_release = threading.Event(), threading.Event(), threading.Event()
+    results = {}
+
+    @mg.no_grad()
+    def body(entered, wait_for):
+        entered.set()
+        wait_for.wait(5)
+
+    def thread_a():  # grad enabled; enters first, leaves while B is inside
+        body(a_in, b_in)
+        results["a"] = mg.is_grad_enabled()
+        b_release.set()
+
+    def thread_b():  # inside no_grad already; enters second, leaves last
+        a_in.wait(5)
+        with mg.no_grad():
+            body(b_in, b_release)
+            results["b inside"] = mg.is_grad_enabled()
+        results["b"] = mg.is_grad_enabled()
+
+    threads = [threading.Thread(target=thread_a), threading.Thread(target=thread_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {"a": True, "b inside": False, "b": True}

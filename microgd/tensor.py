@@ -178,11 +178,13 @@ class Tensor(ops.Operators, Node):
 
     def transpose(self, *axes):
         """Permute the axes (default: reverse them), as numpy's ``transpose``."""
-        axes = _shape_arg(axes) or tuple(range(self.ndim))[::-1]
-        if sorted(a % self.ndim if self.ndim else a for a in axes) != list(range(self.ndim)):
+        n = self.ndim
+        axes = _shape_arg(axes) or tuple(range(n))[::-1]
+        if (any(not -n <= a < n for a in axes)
+                or sorted(a % n for a in axes) != list(range(n))):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the "
                              f"{self.ndim} axes of a tensor of shape {self.shape}")
-        axes = tuple(a % self.ndim for a in axes)
+        axes = tuple(a % n for a in axes)
         return _make(self.data.transpose(axes), ops.TRANSPOSE, (self,), (axes,))
 
     def swapaxes(self, axis1, axis2):

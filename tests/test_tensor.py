@@ -149,6 +149,8 @@ def test_shape_errors():
         x.reshape(4)
     with pytest.raises(ValueError, match=r"axes \(0,\) are not a permutation"):
         x.transpose(0)
+    with pytest.raises(ValueError, match=r"axes \(0, 5\) are not a permutation of the 2 axes"):
+        x.transpose(0, 5)
     with pytest.raises(ValueError, match="axis 2 is out of range for a tensor with 2"):
         x.sum(axis=2)
     with pytest.raises(ValueError, match="repeats an axis"):

@@ -1,8 +1,9 @@
 """The backward driver shared by Value and Tensor.
 
 A graph node (``Node``) holds its ``data``, the op that made it (``_op``, an
-``ops.Op``), the nodes it was made from (``_parents``) and the op's extra
-non-differentiable arguments (``_ctx``: an axis, a shape, an index...).
+``ops.Op``), the nodes it was made from (``_parents``, kept in the slots
+``_p0``, ``_p1``, ``_p2``) and the op's extra non-differentiable arguments
+(``_ctx``: an axis, a shape, an index...).
 Everything about ordering, accumulation, freeing and create_graph lives here,
 once, for both kinds of node.
 """
@@ -78,8 +79,8 @@ class Node:
     is False): a second backward through it raises GraphFreedError.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_parents", "_ctx", "_acc",
-                 "_mark", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_p0", "_p1", "_p2", "_ctx",
+                 "_acc", "_mark", "__weakref__")
 
     def _init_leaf(self, data, grad, requires_grad, label):
         if not isinstance(label, str):
@@ -89,10 +90,29 @@ class Node:
         self.requires_grad = bool(requires_grad)
         self.label = label
         self._op = None
-        self._parents = ()
+        self._p0 = self._p1 = self._p2 = None
         self._ctx = ()
         self._acc = None
         self._mark = None
+
+    @property
+    def _parents(self):
+        """The nodes this one was made from, in order (none for a leaf).
+
+        An op has at most three inputs, kept in slots rather than in a tuple: a node
+        is then one object for the garbage collector to walk, not two.
+        """
+        p0, p1, p2 = self._p0, self._p1, self._p2
+        if p2 is not None:
+            return (p0, p1, p2)
+        if p1 is not None:
+            return (p0, p1)
+        return () if p0 is None else (p0,)
+
+    def _link(self, op, parents):
+        """Record that ``op`` made this node from ``parents`` (at most three)."""
+        self._op = op
+        self._p0, self._p1, self._p2 = (*parents, None, None, None)[:3]
 
     @property
     def op(self):
@@ -155,7 +175,9 @@ def toposort(roots, grad_only=True):
             continue
         node._mark = entered
         stack.append(node)
-        for p in node._parents:
+        for p in (node._p0, node._p1, node._p2):
+            if p is None:
+                break
             if p._mark is not entered and p._mark is not done and (p.requires_grad or not grad_only):
                 stack.append(p)
     return order
@@ -205,11 +227,11 @@ def _backprop(order, retain_graph, create_graph, capture):
                 f"backward through the graph a second time (at a '{op.name}' node): its "
                 "saved state was freed by the first backward. Pass retain_graph=True to the "
                 "first backward() to keep it.")
-        parents, ctx = node._parents, node._ctx
-        if len(parents) == 2 and not (create_graph or ctx or node._shaped):
+        ctx, b = node._ctx, node._p1
+        if b is not None and node._p2 is None and not (create_graph or ctx or node._shaped):
             # A scalar op of two inputs: the commonest node of the Value engine, spelled
             # out without the general path's argument tuples (a third faster).
-            a, b = parents
+            a = node._p0
             ad, bd, out = a.data, b.data, node.data
             da, db = op.vjps
             if a.requires_grad:
@@ -221,6 +243,7 @@ def _backprop(order, retain_graph, create_graph, capture):
         else:
             # The rules see raw floats/arrays in a plain backward, and the nodes
             # themselves (so that the backward pass is recorded) under create_graph.
+            parents = node._parents
             if create_graph:
                 out, args = node, parents + ctx
             elif len(parents) == 1:

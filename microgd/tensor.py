@@ -19,13 +19,11 @@ def _make(data, op, parents, ctx=()):
     out._retain = False
     out._ctx = ctx
     out.requires_grad = False
-    out._op = None
-    out._parents = ()
+    out._link(None, ())
     for p in parents:
         if p.requires_grad and _mode.enabled:
             out.requires_grad = True
-            out._op = op
-            out._parents = parents
+            out._link(op, parents)
             break
     return out
 

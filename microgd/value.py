@@ -79,14 +79,15 @@ class Value(ops.Operators, Node):
         out._acc = None
         out._mark = None
         out._ctx = ()
+        out._p2 = None
         if (a.requires_grad or b.requires_grad) and _mode.enabled:
             out.requires_grad = True
             out._op = op
-            out._parents = (a, b)
+            out._p0 = a
+            out._p1 = b
         else:
             out.requires_grad = False
-            out._op = None
-            out._parents = ()
+            out._op = out._p0 = out._p1 = None
         return out
 
 
@@ -99,14 +100,11 @@ def _make(data, op, parents, ctx=(), record=False):
     out._acc = None
     out._mark = None
     out._ctx = ctx
+    out.requires_grad = record
     if record:
-        out.requires_grad = True
-        out._op = op
-        out._parents = parents
+        out._link(op, parents)
     else:
-        out.requires_grad = False
-        out._op = None
-        out._parents = ()
+        out._link(None, ())
     return out
 
 

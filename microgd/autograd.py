@@ -248,6 +248,8 @@ def _backprop(order, retain_graph, create_graph, capture):
                 out, args = node, parents + ctx
             elif len(parents) == 1:
                 out, args = node.data, (parents[0].data,) + ctx
+            elif len(parents) == 2:
+                out, args = node.data, (parents[0].data, parents[1].data) + ctx
             else:
                 out, args = node.data, tuple([p.data for p in parents]) + ctx
             vjps = op.vjps

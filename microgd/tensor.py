@@ -19,7 +19,7 @@ def _make(data, op, parents, ctx=()):
     out._retain = False
     out._ctx = ctx
     out.requires_grad = False
-    out._link(None, ())
+    out._op = out._p0 = out._p1 = out._p2 = None
     for p in parents:
         if p.requires_grad and _mode.enabled:
             out.requires_grad = True
@@ -286,9 +286,11 @@ def linear(x, weight, bias=None):
         weight: a Tensor of shape (out_features, in_features).
         bias: a Tensor of shape (out_features,), or None. Default None.
     """
-    for name, t in (("x", x), ("weight", weight), ("bias", bias)):
-        if t is not None and not isinstance(t, Tensor):
-            raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
+    if not (isinstance(x, Tensor) and isinstance(weight, Tensor)
+            and (bias is None or isinstance(bias, Tensor))):
+        for name, t in (("x", x), ("weight", weight), ("bias", bias)):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must have shape (out_features, in_features), "
                          f"got shape {weight.shape}")
@@ -298,8 +300,9 @@ def linear(x, weight, bias=None):
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) for a weight of "
                          f"shape {weight.shape}, got shape {bias.shape}")
-    parents = (x, weight) if bias is None else (x, weight, bias)
-    return _make(ops.LINEAR.array(*(p.data for p in parents)), ops.LINEAR, parents)
+    if bias is None:
+        return _make(ops.LINEAR.array(x.data, weight.data), ops.LINEAR, (x, weight))
+    return _make(ops.LINEAR.array(x.data, weight.data, bias.data), ops.LINEAR, (x, weight, bias))
 
 
 def _raw_index(index):

@@ -104,7 +104,7 @@ def _make(data, op, parents, ctx=(), record=False):
     if record:
         out._link(op, parents)
     else:
-        out._link(None, ())
+        out._op = out._p0 = out._p1 = out._p2 = None
     return out
 
 

@@ -92,6 +92,16 @@ class Tensor(ops.Operators, Node):
     def __len__(self):
         return len(self.data)
 
+    def __bool__(self):
+        return bool(self.data)  # as numpy: ambiguous (an error) for more than one element
+
+    def __float__(self):
+        return float(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        # np.asarray(t) gives the data (no graph); numpy's ufuncs refuse Tensors instead.
+        return self.data if dtype is None else self.data.astype(dtype)
+
     def item(self):
         """The single element as a Python float."""
         if self.data.size != 1:

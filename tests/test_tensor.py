@@ -163,3 +163,14 @@ def test_shape_errors():
         x.broadcast_to((3,))
     with pytest.raises(ValueError, match=r"item\(\) needs a tensor with one element"):
         x.item()
+
+
+def test_truth_float_and_numpy_conversion():
+    assert not Tensor([0.0]) and Tensor(2.0)
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(Tensor([1.0, 2.0]))
+    assert float(Tensor([[1.5]])) == 1.5
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    assert np.asarray(x) is x.data and np.asarray(x, dtype=np.float32).dtype == np.float32
+    with pytest.raises(TypeError):
+        np.exp(x)  # a ufunc would drop the graph silently: numpy refuses instead

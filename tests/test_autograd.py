@@ -292,3 +292,12 @@ def test_no_grad_decorator_in_several_threads():
     for t in threads:
         t.join()
     assert results == {"a": True, "b inside": False, "b": True}
+
+
+def test_grad_with_respect_to_an_intermediate_node():
+    x = Tensor([1.0, 3.0], requires_grad=True)
+    y = x * 2.0
+    z = (y * y).sum()
+    gy, gx = mg.grad(z, [y, x])
+    np.testing.assert_array_equal(gy, 2 * y.data)
+    np.testing.assert_array_equal(gx, 8 * x.data)

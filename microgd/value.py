@@ -15,6 +15,48 @@ from .autograd import Node, _mode
 _new = object.__new__
 
 
+def _builder(op):
+    """The function that applies the two-input ``op`` to Values (and numbers).
+
+    + - * / make two thirds of a scalar network's nodes, so each gets a function of
+    its own that builds the node inline: it serves as Value's method directly
+    (``a * b`` calls ``build(a, b)``), with no call to spare.
+    """
+    scalar = op.scalar
+
+    def build(a, b):
+        if type(a) is not Value:
+            a = _value(a)
+        if type(b) is not Value:
+            b = _value(b)
+        out = _new(Value)
+        out.data = scalar(a.data, b.data)
+        out.grad = 0.0
+        out.label = ""
+        out._acc = None
+        out._mark = None
+        out._ctx = ()
+        out._p2 = None
+        if (a.requires_grad or b.requires_grad) and _mode.enabled:
+            out.requires_grad = True
+            out._op = op
+            out._p0 = a
+            out._p1 = b
+        else:
+            out.requires_grad = False
+            out._op = out._p0 = out._p1 = None
+        return out
+    return build
+
+
+def _swapped(build):
+    """The reflected method: ``2 * a`` calls ``a.__rmul__(2)``, which is build(2, a)."""
+    return lambda self, other: build(other, self)
+
+
+_BUILDERS = {op: _builder(op) for op in (ops.ADD, ops.SUB, ops.MUL, ops.DIV, ops.POW)}
+
+
 class Value(ops.Operators, Node):
     """A scalar that records the ops applied to it, for reverse-mode autodiff.
 
@@ -36,6 +78,12 @@ class Value(ops.Operators, Node):
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={_fmt(self.data)}, grad={_fmt(self.grad)}{label})"
+
+    # The hot path (see _builder); ** and the functions come from ops.Operators.
+    __add__, __radd__ = _BUILDERS[ops.ADD], _swapped(_BUILDERS[ops.ADD])
+    __sub__, __rsub__ = _BUILDERS[ops.SUB], _swapped(_BUILDERS[ops.SUB])
+    __mul__, __rmul__ = _BUILDERS[ops.MUL], _swapped(_BUILDERS[ops.MUL])
+    __truediv__, __rtruediv__ = _BUILDERS[ops.DIV], _swapped(_BUILDERS[ops.DIV])
 
     def __float__(self):
         return self.data
@@ -66,29 +114,7 @@ class Value(ops.Operators, Node):
 
     @staticmethod
     def _binary(op, a, b):
-        # The scalar engine's hottest path (two thirds of its nodes), so the node is
-        # built here rather than through _make: one call fewer per multiply and add.
-        if type(a) is not Value:
-            a = _value(a)
-        if type(b) is not Value:
-            b = _value(b)
-        out = _new(Value)
-        out.data = op.scalar(a.data, b.data)
-        out.grad = 0.0
-        out.label = ""
-        out._acc = None
-        out._mark = None
-        out._ctx = ()
-        out._p2 = None
-        if (a.requires_grad or b.requires_grad) and _mode.enabled:
-            out.requires_grad = True
-            out._op = op
-            out._p0 = a
-            out._p1 = b
-        else:
-            out.requires_grad = False
-            out._op = out._p0 = out._p1 = None
-        return out
+        return _BUILDERS[op](a, b)
 
 
 def _make(data, op, parents, ctx=(), record=False):

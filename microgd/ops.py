@@ -247,17 +247,17 @@ def _linear(x, w, b=None):
     return out
 
 
-def _linear_dw(g, out, x, w, b=None):
-    # Every leading (batch) axis of x and g contributes: flatten them to one.
-    return g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+def _batch_rows(a):
+    """a as a matrix with one row per sample: every leading (batch) axis flattened."""
+    return a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
 
 
 # x @ W^T + b, a Linear layer as one node; d/dx = g @ W, d/dW = g^T @ x,
 # d/db = g summed over the batch axes
 LINEAR = Op("linear", None, _linear,
             lambda g, out, x, w, b=None: g @ w,
-            _linear_dw,
-            lambda g, out, x, w, b: g.reshape(-1, g.shape[-1]).sum(axis=0))
+            lambda g, out, x, w, b=None: _batch_rows(g).T @ _batch_rows(x),
+            lambda g, out, x, w, b: _batch_rows(g).sum(axis=0))
 
 def _squared_error(a, b, mean):
     d = (a - b).ravel()

@@ -178,7 +178,8 @@ def toposort(roots, grad_only=True):
         for p in (node._p0, node._p1, node._p2):
             if p is None:
                 break
-            if p._mark is not entered and p._mark is not done and (p.requires_grad or not grad_only):
+            mark = p._mark
+            if mark is not entered and mark is not done and (p.requires_grad or not grad_only):
                 stack.append(p)
     return order
 

@@ -105,7 +105,7 @@ def _float64_copies(inputs):
 
 
 def _as_outputs(out):
-    outs = [out] if isinstance(out, Node) else list(out) if isinstance(out, (list, tuple)) else [out]
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
     for k, o in enumerate(outs):
         if not isinstance(o, Node):
             raise TypeError(f"gradcheck: fn must return a Value, a Tensor or a sequence of "
@@ -118,7 +118,9 @@ def _flat(node):
 
 
 def _zeros_like(x):
-    return Value(0.0, requires_grad=False) if isinstance(x, Value) else Tensor(np.zeros_like(x.data))
+    if isinstance(x, Value):
+        return Value(0.0, requires_grad=False)
+    return Tensor(np.zeros_like(x.data))
 
 
 def _analytic_jacobians(outputs, inputs):

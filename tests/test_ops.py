@@ -295,7 +295,8 @@ def test_linear_matches_its_composition(x_shape, bias):
 def test_linear_bad_shapes():
     from microgd.tensor import linear
     w = Tensor(np.ones((3, 4)))
-    with pytest.raises(ValueError, match=r"expected input of shape \(\.\.\., 4\) .* got shape \(2, 5\)"):
+    with pytest.raises(ValueError,
+                       match=r"expected input of shape \(\.\.\., 4\) .* got shape \(2, 5\)"):
         linear(Tensor(np.ones((2, 5))), w)
     with pytest.raises(ValueError, match=r"bias must have shape \(3,\) .* got shape \(4,\)"):
         linear(Tensor(np.ones(4)), w, Tensor(np.ones(4)))

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-import microgd as mg
 from microgd import Tensor, Value
 
 
@@ -144,8 +143,8 @@ def test_bad_operands():
 
 def test_shape_errors():
     x = Tensor(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"cannot reshape a tensor of shape \(2, 3\) \(6 elements\) "
-                                         r"into shape \(4,\)"):
+    with pytest.raises(ValueError, match=r"cannot reshape a tensor of shape \(2, 3\) "
+                                         r"\(6 elements\) into shape \(4,\)"):
         x.reshape(4)
     with pytest.raises(ValueError, match=r"axes \(0,\) are not a permutation"):
         x.transpose(0)

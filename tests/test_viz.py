@@ -251,7 +251,7 @@ def test_without_names_a_big_graph_is_folded_into_depth_bands():
 
 
 def test_a_100000_node_chain_does_not_crash_and_stays_small():
-    y = x = Value(0.5, label="x")
+    y = Value(0.5, label="x")
     for i in range(50_000):  # 50,000 ops and 50,000 constants
         y = y * 1.0001 if i % 2 else y + 0.1
     dot = mg.draw_graph(y, max_nodes=100)

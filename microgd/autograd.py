@@ -336,9 +336,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if g is None and not allow_unused:
             raise ValueError(f"inputs[{i}] was not used to compute the outputs; pass "
                              "allow_unused=True to get None for it")
-        if g is not None and not create_graph and isinstance(g, np.ndarray):
-            g = np.array(g, dtype=x.data.dtype)  # own the memory: views may alias others
-        result.append(g)
+        result.append(None if g is None else x._own(g))
     return result
 
 

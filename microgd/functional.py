@@ -194,7 +194,7 @@ def _same_shape(input, target, where):
 
 
 def _class_labels(target, logits_shape, where):
-    raw = target.data if isinstance(target, Tensor) else np.asarray(target)
+    raw = np.asarray(target)
     if raw.dtype.kind == "f" and np.all(raw == np.round(raw)):
         raw = raw.astype(np.int64)  # a Tensor stores labels as floats
     if raw.dtype.kind not in "iu":

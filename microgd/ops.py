@@ -312,7 +312,7 @@ GETITEM = Op("index", None, operator.getitem,
              lambda g, out, x, index: scatter(g, x.shape, index))
 
 # the adjoint of indexing (used by create_graph); its gradient is indexing again
-SCATTER = Op("scatter", None, lambda g, shape, index: scatter(g, shape, index),
+SCATTER = Op("scatter", None, scatter,
              lambda g, out, x, shape, index: g[index])
 
 # x repeated to a broadcast shape; the driver sums the gradient back to x's shape

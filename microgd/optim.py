@@ -13,6 +13,7 @@ import numpy as np
 
 from ._util import non_negative, positive_int, real_number, zero_grads
 from .autograd import Node, enable_grad
+from .ops import data_of
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "LRScheduler", "StepLR", "CosineAnnealingLR"]
 
@@ -103,9 +104,7 @@ class Optimizer:
             g = p.grad
             if g is None:
                 continue
-            if isinstance(g, Node):  # after backward(create_graph=True)
-                g = g.data
-            yield p, g, self.state.setdefault(p, {})
+            yield p, data_of(g), self.state.setdefault(p, {})  # raw after create_graph too
 
     # --- checkpoints ----------------------------------------------------------------------
     def state_dict(self):

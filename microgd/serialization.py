@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.lib.npyio import NpzFile
 
-from .autograd import Node
+from .ops import data_of
 
 __all__ = ["save", "load"]
 
@@ -96,7 +96,7 @@ def _arrays(state_dict):
         if not isinstance(key, str) or not key or key == _MARKER:
             raise ValueError(f"mg.save: keys must be non-empty strings other than "
                              f"{_MARKER!r}, got {key!r}")
-        array = np.asarray(value.data if isinstance(value, Node) else value)
+        array = np.asarray(data_of(value))
         if array.dtype.kind not in "biuf":
             raise TypeError(f"mg.save: {key!r} must be a numeric array, got dtype "
                             f"{array.dtype} from {type(value).__name__}")

@@ -305,8 +305,9 @@ def linear(x, weight, bias=None):
         raise ValueError(f"linear: weight must have shape (out_features, in_features), "
                          f"got shape {weight.shape}")
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: expected input of shape (..., {weight.shape[1]}) for a "
-                         f"weight of shape {weight.shape}, got shape {x.shape}")
+        n = weight.shape[1]
+        raise ValueError(f"linear: expected input of shape (..., {n}) (in_features={n}), "
+                         f"got shape {x.shape}, for a weight of shape {weight.shape}")
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) for a weight of "
                          f"shape {weight.shape}, got shape {bias.shape}")

@@ -15,6 +15,7 @@ from collections import Counter
 import numpy as np
 
 from .autograd import Node, toposort
+from .ops import data_of
 
 __all__ = ["draw_graph", "draw_network", "COLORS"]
 
@@ -448,7 +449,7 @@ def _legend(dot, roles):
 def _record(node, name, show_data, show_grad):
     """A record label: name | data | grad for a Value; name | shape dtype | ... for a Tensor."""
     fields = [name] if name else []
-    grad = node.grad.data if isinstance(node.grad, Node) else node.grad
+    grad = data_of(node.grad)
     show_grad = show_grad and node.requires_grad and grad is not None
     if isinstance(node.data, np.ndarray):
         fields.append(f"{node.data.shape} {node.data.dtype}")

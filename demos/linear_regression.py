@@ -36,12 +36,6 @@ LR, STEPS = 0.01, 400
 # prints both.
 
 # %%
-def make_data(n=30, seed=0):
-    """n points on y = 3x + 8, with x uniform in [-2, 2) (centred, as explained above)."""
-    x = np.random.default_rng(seed).uniform(-2.0, 2.0, n)
-    return x, TRUE_A * x + TRUE_B
-
-
 def rmse(a, b, x, y):
     """The lesson's "average loss": the root of the mean squared error."""
     return float(np.sqrt(np.mean((a * x + b - y) ** 2)))
@@ -113,7 +107,7 @@ def train(x, y, every, steps=STEPS, lr=LR):
 def main(argv=None):
     """Run the lesson: print the numbers, save the animation (GIF, HTML) and loss curve."""
     args = parse_args(argv, "Lesson 1: fit y = 3x + 8 by gradient descent.")
-    x, y = make_data()
+    x, y = data.line(30, TRUE_A, TRUE_B, seed=0, low=-2.0, high=2.0)  # centred, see above
     print(f"data: {x.size} points on y = {TRUE_A:g}x + {TRUE_B:g}, x uniform in [-2, 2)")
     print(f"guess a = {GUESS_A:g}, b = {GUESS_B:g}: average loss (RMSE) "
           f"{rmse(GUESS_A, GUESS_B, x, y):.4f}")

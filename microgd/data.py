@@ -14,8 +14,8 @@ from .random import generator
 __all__ = ["line", "lesson2", "sin_cubed", "circle", "moons", "batches"]
 
 
-def line(n=30, a=3.0, b=8.0, noise=0.0, seed=None):
-    """The straight line of lesson 2: y = a * x + b (+ Gaussian noise), x uniform in [0, 1).
+def line(n=30, a=3.0, b=8.0, noise=0.0, seed=None, low=0.0, high=1.0):
+    """The straight line of lesson 2: y = a * x + b (+ Gaussian noise), x uniform in [low, high).
 
     Args:
         n: the number of points. Default 30.
@@ -23,13 +23,17 @@ def line(n=30, a=3.0, b=8.0, noise=0.0, seed=None):
         b: the intercept. Default 8.0.
         noise: the standard deviation of the noise added to y. Default 0.0 (none).
         seed: None (microgd's generator, default) or an int.
+        low, high: the range of x. Default 0.0 and 1.0, the lesson's.
 
     Returns:
         x of shape (n,), y of shape (n,).
     """
     n, noise, rng = _prepare("line", n, noise, seed)
     a, b = real_number(a, "a", "line"), real_number(b, "b", "line")
-    x = rng.random(n)
+    low, high = real_number(low, "low", "line"), real_number(high, "high", "line")
+    if not low < high:
+        raise ValueError(f"line: low must be below high, got low={low} and high={high}")
+    x = rng.uniform(low, high, n)
     return x, a * x + b + noise * rng.standard_normal(n)
 
 

@@ -120,3 +120,11 @@ def test_batches_accept_tensors_and_lists():
 def test_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_line_x_range():
+    x, y = data.line(50, a=2.0, b=1.0, seed=3, low=-2.0, high=2.0)
+    assert x.min() >= -2.0 and x.max() < 2.0 and x.min() < 0 < x.max()
+    np.testing.assert_allclose(y, 2.0 * x + 1.0)
+    with pytest.raises(ValueError, match="low must be below high, got low=1.0 and high=1.0"):
+        data.line(low=1.0, high=1.0)

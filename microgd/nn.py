@@ -19,6 +19,7 @@ from .module import Module, ValueArray
 from .random import generator
 from .tensor import Tensor, linear
 from .value import Value
+from .value import linear as value_linear
 
 __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "MSELoss",
            "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "ValueArray", "functional"]
@@ -73,21 +74,9 @@ class Linear(Module):
         return linear(x, self.weight, self.bias)  # it checks x's shape
 
     def _forward_values(self, x):
-        n = self.in_features
-        xs = _value_sample(x, n)
-        weights = self.weight.values
-        biases = self.bias.values if self.bias is not None else None
-        outs = []
-        for o in range(self.out_features):
-            pairs = zip(weights[o * n:(o + 1) * n], xs)
-            if biases is None:
-                w, xi = next(pairs)
-                act = w * xi
-            else:
-                act = biases[o]
-            for w, xi in pairs:  # b + w0*x0 + w1*x1 + ..., one Value per op as micrograd
-                act = act + w * xi
-            outs.append(act)
+        xs = _value_sample(x, self.in_features)
+        outs = value_linear(xs, self.weight.values,
+                            self.bias.values if self.bias is not None else None)
         return outs[0] if len(outs) == 1 else outs
 
     def extra_repr(self):

@@ -36,7 +36,7 @@ class Op:
     __slots__ = ("name", "scalar", "array", "vjps", "live", "spent")
 
     def __init__(self, name, scalar, array, *vjps, live=True):
-        if len(vjps) > 3:  # a node keeps its inputs in three slots (autograd.Node)
+        if len(vjps) > 3:  # a node keeps its inputs in three slots (autograd.Linked)
             raise ValueError(f"op {name!r}: an op takes at most three inputs, got {len(vjps)}")
         self.name = name
         self.scalar = scalar  # forward on Python floats, or None (Tensor-only op)

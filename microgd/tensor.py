@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from . import ops
-from .autograd import Node, _mode
+from .autograd import Linked, Node, _mode
 
 
 def _make(data, op, parents, ctx=()):
@@ -46,7 +46,7 @@ def _apply1(op, x, ctx=()):
     return _make(op.array(x.data, *ctx), op, (x,), ctx)
 
 
-class Tensor(ops.Operators, Node):
+class Tensor(ops.Operators, Linked):
     """A numpy array that records the ops applied to it, for reverse-mode autodiff.
 
     Args:
@@ -61,7 +61,6 @@ class Tensor(ops.Operators, Node):
 
     __slots__ = ("_retain",)
     __array_ufunc__ = None  # numpy defers to our reflected ops: array + Tensor -> Tensor
-    _shaped = True          # gradients are summed back to each input's shape and dtype
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
         self._init_leaf(_as_array(data, dtype), None, requires_grad, label)

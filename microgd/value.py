@@ -1,15 +1,18 @@
 """Value: a scalar graph node holding one Python float, as in micrograd.
 
 Every Value keeps its gradient after backward, so each multiply of a small
-network can be printed, drawn and checked by hand.
+network can be printed, drawn and checked by hand. A Value made by an op is a
+handle onto its thread's tape (autograd.Tape), where the op is recorded.
 """
 
 import numbers
+import operator
+import weakref
 
 import numpy as np
 
 from . import ops
-from .autograd import Node, _mode
+from .autograd import TAPE_OPS, Node, _recording, _start_tape, _taping
 
 
 _new = object.__new__
@@ -19,34 +22,55 @@ def _builder(op):
     """The function that applies the two-input ``op`` to Values (and numbers).
 
     + - * / make two thirds of a scalar network's nodes, so each gets a function of
-    its own that builds the node inline: it serves as Value's method directly
-    (``a * b`` calls ``build(a, b)``), with no call to spare.
+    its own that records onto the tape inline (see autograd.Tape): it serves as
+    Value's method directly (``a * b`` calls ``build(a, b)``), with no call to spare.
     """
-    scalar = op.scalar
+    forward = op.scalar
 
     def build(a, b):
-        if type(a) is not Value:
-            a = _value(a)
-        if type(b) is not Value:
-            b = _value(b)
+        if type(a) is Value:
+            ad = a.data
+        else:
+            a, ad = _operand(a)
+        if type(b) is Value:
+            bd = b.data
+        else:
+            b, bd = _operand(b)
         out = _new(Value)
-        out.data = scalar(a.data, b.data)
-        out.grad = 0.0
-        out.label = ""
-        out._acc = None
-        out._mark = None
-        out._ctx = ()
-        out._p2 = None
-        if (a.requires_grad or b.requires_grad) and _mode.enabled:
+        out.data = d = forward(ad, bd)
+        try:
+            tape = _taping.into
+        except AttributeError:  # the thread's first op
+            tape = _recording()
+        if tape is not None and ((a is not None and a.requires_grad)
+                                 or (b is not None and b.requires_grad)):
+            # an input's place: its position on this tape, or itself (see Tape)
+            try:
+                ra = None if a is None else a._k if a._t is tape else \
+                    a if a._t is None else _older(a, tape)
+                rb = None if b is None else b._k if b._t is tape else \
+                    b if b._t is None else _older(b, tape)
+            except _NewerTape:
+                _start_tape()
+                return build(ad if a is None else a, bd if b is None else b)
+            k = len(tape)
+            if k > _LAST and ra.__class__ is not int and rb.__class__ is not int:
+                tape = _start_tape()  # a full tape ends where an expression begins
+                k = 0
+            tape += (op, ra, rb, ad, bd, d)
+            out._t = tape
+            out._k = k
             out.requires_grad = True
-            out._op = op
-            out._p0 = a
-            out._p1 = b
         else:
             out.requires_grad = False
-            out._op = out._p0 = out._p1 = None
+            out._t = out._k = out._acc = None
+            out._g = 0.0
+            out._label = ""
         return out
     return build
+
+
+_LAST = 6 * (TAPE_OPS - 1)  # past this position, a new tape at the next expression
 
 
 def _swapped(build):
@@ -66,17 +90,28 @@ class Value(ops.Operators, Node):
         requires_grad: whether backward computes a gradient for it. Default True
             (as in micrograd); Python numbers mixed into an expression become
             constants with requires_grad=False.
+
+    A Value made by an op is a handle onto its thread's tape (``_t``, at position
+    ``_k``), where its op, inputs and gradient are kept; a leaf has ``_t`` None and
+    keeps its gradient (``_g``), its label and, during a backward, ``_acc``.
     """
 
-    __slots__ = ()
-    _retain = True    # every Value keeps its .grad (micrograd's behaviour)
-    _shaped = False   # gradients are floats: nothing to sum back to a shape
+    __slots__ = ("data", "requires_grad", "_g", "_label", "_t", "_k", "_acc", "_pc",
+                 "__weakref__")
+    _taped = True
 
     def __init__(self, data, label="", requires_grad=True):
-        self._init_leaf(_as_float(data), 0.0, requires_grad, label)
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+        self.data = _as_float(data)
+        self.requires_grad = bool(requires_grad)
+        self._g = 0.0
+        self._label = label
+        self._t = self._k = self._acc = None
 
     def __repr__(self):
-        label = f", label={self.label!r}" if self.label else ""
+        label = self.label
+        label = f", label={label!r}" if label else ""
         return f"Value(data={_fmt(self.data)}, grad={_fmt(self.grad)}{label})"
 
     # The hot path (see _builder); ** and the functions come from ops.Operators.
@@ -84,6 +119,68 @@ class Value(ops.Operators, Node):
     __sub__, __rsub__ = _BUILDERS[ops.SUB], _swapped(_BUILDERS[ops.SUB])
     __mul__, __rmul__ = _BUILDERS[ops.MUL], _swapped(_BUILDERS[ops.MUL])
     __truediv__, __rtruediv__ = _BUILDERS[ops.DIV], _swapped(_BUILDERS[ops.DIV])
+
+    # --- what lives on the tape for a node, and on the Value for a leaf ----------------------
+    @property
+    def grad(self):
+        """d(output)/d(self) after backward, accumulated (every Value keeps it); 0.0 before."""
+        return self._g if self._t is None else self._t.grad_at(self._k)
+
+    @grad.setter
+    def grad(self, g):
+        if self._t is None:
+            self._g = g
+        else:
+            self._t.set_grad(self._k, g)
+
+    @property
+    def label(self):
+        """The name shown by repr and in drawings."""
+        if self._t is None:
+            return self._label
+        labels = self._t.labels
+        return "" if labels is None else labels.get(self._k, "")
+
+    @label.setter
+    def label(self, label):
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+        if self._t is None:
+            self._label = label
+        else:
+            if self._t.labels is None:
+                self._t.labels = {}
+            self._t.labels[self._k] = label
+
+    @property
+    def _op(self):
+        return None if self._t is None else self._t[self._k]
+
+    @property
+    def _parents(self):
+        """The input Values, in order: one object per node however often it is asked
+        (the same handle for a node, a constant Value made once for a number)."""
+        if self._t is None:
+            return ()
+        try:
+            return self._pc
+        except AttributeError:
+            pass
+        tape, k = self._t, self._k
+        _, ra, rb, a, b, _ = tape[k:k + 6]
+        refs = ((ra, a),) if len(tape[k].vjps) == 1 else ((ra, a), (rb, b))
+        self._pc = tuple(_view(tape, r, cache=True) if r.__class__ is int
+                         else r if r is not None else Value(x, requires_grad=False)
+                         for r, x in refs)
+        return self._pc
+
+    @property
+    def _key(self):
+        return id(self) if self._t is None else (id(self._t), self._k)
+
+    @staticmethod
+    def _view(tape, k, cache=False):
+        return _view(tape, k, cache)
 
     def __float__(self):
         return self.data
@@ -110,39 +207,161 @@ class Value(ops.Operators, Node):
 
     @staticmethod
     def _apply1(op, x, ctx=()):
-        return _make(op.scalar(x.data, *ctx), op, (x,), ctx, x.requires_grad and _mode.enabled)
+        xd = x.data
+        out = _new(Value)
+        out.data = d = op.scalar(xd, *ctx)
+        tape = _recording()
+        if tape is not None and x.requires_grad:
+            try:
+                ref = x._k if x._t is tape else x if x._t is None else _older(x, tape)
+            except _NewerTape:
+                _start_tape()
+                return Value._apply1(op, x, ctx)
+            k = len(tape)
+            if k > _LAST and ref.__class__ is not int:
+                tape = _start_tape()  # a full tape ends where an expression begins
+                k = 0
+            tape += (op, ref, None, xd, ctx, d)
+            out._t = tape
+            out._k = k
+            out.requires_grad = True
+        else:
+            out.requires_grad = False
+            out._t = out._k = out._acc = None
+            out._g = 0.0
+            out._label = ""
+        return out
 
     @staticmethod
     def _binary(op, a, b):
         return _BUILDERS[op](a, b)
 
 
-def _make(data, op, parents, ctx=(), record=False):
-    """A new Value; ``record`` keeps the op and parents that made it, for backward."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out._acc = None
-    out._mark = None
-    out._ctx = ctx
-    out.requires_grad = record
-    if record:
-        out._link(op, parents)
+def linear(xs, weights, biases):
+    """The units of a scalar Linear layer: ``b[o] + w[o, 0]*x[0] + w[o, 1]*x[1] + ...``.
+
+    Records the same nodes, in the same order and with the same floats, as those
+    operators would (micrograd's neuron: one node per multiply and per add), but in
+    one loop that appends two ops to the tape per input, with no Value per node.
+
+    Args:
+        xs: the n inputs, Values or numbers.
+        weights: the m*n weight Values, row by row (unit o's row is weights[o*n:(o+1)*n]).
+        biases: the m bias Values, or None.
+
+    Returns:
+        A list of m Values.
+    """
+    n = len(xs)
+    units = range(len(weights) // n)
+    tape = _recording()
+    leaves = weights if biases is None else weights + biases
+    if (tape is None or not all(map(_requires_grad, leaves))
+            or any(map(_tape_of, leaves))):
+        # no recording, or weights that are not plain parameters: the operators themselves
+        return [_unit(xs, weights[o * n:(o + 1) * n], biases and biases[o]) for o in units]
+    try:
+        places = [_place(x, tape) for x in xs]
+    except _NewerTape:
+        tape = _start_tape()
+        places = [_place(x, tape) for x in xs]
+    if len(tape) > _LAST and not any(type(ref) is int for ref, _ in places):
+        tape = _start_tape()  # a full tape ends where an expression begins
+    mul, add = ops.MUL, ops.ADD
+    outs = []
+    for o in units:
+        pairs = zip(weights[o * n:(o + 1) * n], places)
+        if biases is None:
+            w, (xr, xd) = next(pairs)
+            wd = w.data
+            ad = wd * xd
+            ar = len(tape)
+            tape += (mul, w, xr, wd, xd, ad)
+        else:
+            ar = biases[o]
+            ad = ar.data
+        for w, (xr, xd) in pairs:
+            wd = w.data
+            p = wd * xd
+            s = ad + p
+            k = len(tape)
+            tape += (mul, w, xr, wd, xd, p, add, ar, k, ad, p, s)
+            ar = k + 6
+            ad = s
+        out = _new(Value)
+        out.data = ad
+        out._t = tape
+        out._k = ar
+        out.requires_grad = True
+        outs.append(out)
+    return outs
+
+
+def _unit(xs, row, bias):
+    pairs = zip(row, xs)
+    if bias is None:
+        w, x = next(pairs)
+        act = w * x
     else:
-        out._op = out._p0 = out._p1 = out._p2 = None
-    return out
+        act = bias
+    for w, x in pairs:
+        act = act + w * x
+    return act
 
 
-def _value(x):
-    """x as a Value: numbers become constants that do not require grad."""
-    if type(x) is Value:
+_requires_grad = operator.attrgetter("requires_grad")
+_tape_of = operator.attrgetter("_t")  # a Value's tape: never empty, so true for a node
+
+
+def _place(x, tape):
+    """(how an op on ``tape`` refers to x, x's data): see Tape."""
+    if not isinstance(x, Value):
+        return None, _operand(x)[1]
+    return (x._k if x._t is tape else x if x._t is None else _older(x, tape)), x.data
+
+
+def _view(tape, k, cache=False):
+    """A handle on the node at position ``k`` of ``tape``; with ``cache``, the same
+    handle every time while it lives (drawings tell nodes apart by identity)."""
+    views = tape.views
+    if cache and views is not None:
+        node = views.get(k)
+        if node is not None:
+            return node
+    node = _new(Value)
+    node.data = tape[k + 5]
+    node.requires_grad = True
+    node._t = tape
+    node._k = k
+    if cache:
+        if views is None:
+            views = tape.views = weakref.WeakValueDictionary()
+        views[k] = node
+    return node
+
+
+class _NewerTape(Exception):
+    """An input was recorded on a tape newer than this thread's (by another thread)."""
+
+
+def _older(x, tape):
+    """x as an input of an op on ``tape``, x being a node of another tape (see Tape).
+
+    Tapes are walked newest first, so an op may read nodes of older tapes only. A
+    node of a newer one (another thread's) makes the caller start a new tape.
+    """
+    if x._t.serial < tape.serial:
         return x
-    if type(x) is float:
-        return _make(x, None, ())
+    raise _NewerTape
+
+
+def _operand(x):
+    """(the Value, its data) for a Value; (None, the float) for a number."""
     if isinstance(x, Value):
-        return x
-    return _make(_as_float(x, "operand"), None, ())
+        return x, x.data
+    if type(x) is float:
+        return None, x
+    return None, _as_float(x, "operand")
 
 
 def _as_float(x, what="Value data"):

@@ -301,3 +301,147 @@ def test_grad_with_respect_to_an_intermediate_node():
     gy, gx = mg.grad(z, [y, x])
     np.testing.assert_array_equal(gy, 2 * y.data)
     np.testing.assert_array_equal(gx, 8 * x.data)
+
+
+# --- the tape (Value) -----------------------------------------------------------------------
+
+def _random_expression(rng, leaves, ops=4000):
+    """A random expression of + - * / (nodes, leaves and numbers) and one-input functions."""
+    nodes = list(leaves)
+    for _ in range(ops):
+        a = nodes[rng.integers(len(nodes))]
+        b = nodes[rng.integers(len(nodes))] if rng.random() < 0.7 else float(rng.normal())
+        kind = rng.integers(7)
+        if kind == 0:
+            c = a + b
+        elif kind == 1:
+            c = b - a
+        elif kind == 2:
+            c = a * b * 0.5
+        elif kind == 3:
+            c = a / (b * b + 1.0)
+        elif kind == 4:
+            c = a.tanh()
+        elif kind == 5:
+            c = (a * 0.1).exp()
+        else:
+            c = a.relu() + a.sigmoid()
+        nodes.append(c)
+    return sum(nodes[-50:])
+
+
+def _grads(leaves, build):
+    for x in leaves:
+        x.grad = 0.0
+    build().backward()
+    return [x.grad for x in leaves]
+
+
+def test_inline_tape_rules_equal_the_ops_vjps():
+    # A plain backward spells out + - * itself; create_graph calls the VJPs of ops.py.
+    rng = np.random.default_rng(0)
+    leaves = [Value(float(v)) for v in rng.normal(size=5)]
+    plain = _grads(leaves, lambda: _random_expression(np.random.default_rng(1), leaves))
+    out = _random_expression(np.random.default_rng(1), leaves)
+    recorded = mg.grad(out, leaves, create_graph=True)
+    np.testing.assert_allclose(plain, [v.data for v in recorded], rtol=1e-12, atol=1e-300)
+
+
+def test_graphs_spanning_several_tapes(monkeypatch):
+    rng = np.random.default_rng(2)
+    leaves = [Value(float(v)) for v in rng.normal(size=5)]
+    one_tape = _grads(leaves, lambda: _random_expression(np.random.default_rng(3), leaves))
+    monkeypatch.setattr(mg.value, "_LAST", 6 * 7)  # a new tape after 8 ops, where it can
+    out = _random_expression(np.random.default_rng(3), leaves)
+    tapes = {id(n._t) for n in mg.autograd.toposort([out]) if n._t is not None}
+    assert len(tapes) > 10
+    assert _grads(leaves, lambda: out) == one_tape
+    x = Value(1.5)
+    y = x
+    for _ in range(100):  # one expression: never split, however long
+        y = y * 1.01 + 0.5
+    assert len(y._t) == 6 * 200
+    (gx,) = mg.grad(y, [x], create_graph=True)
+    assert gx.data == pytest.approx(1.01 ** 100, rel=1e-12)
+
+
+def test_a_node_from_before_a_backward_joins_the_next_graph():
+    x = Value(2.0)
+    h = x * x
+    (x * 3.0).backward()  # frees its own graph and starts a new tape; h's op is kept
+    y = h * 5.0
+    assert y._t is not h._t
+    y.backward()
+    assert x.grad == 3.0 + 10.0 * 2.0  # d(5 x^2)/dx = 10 x
+    with pytest.raises(mg.GraphFreedError, match="second time"):
+        (h * 1.0).backward()  # h's op was freed by y.backward()
+
+
+def test_two_graphs_on_one_tape_free_only_their_own_ops():
+    x = Value(2.0)
+    shared = x * x
+    l1, l2, l3 = shared * 3.0, x * 4.0, shared + 1.0
+    l1.backward()
+    l2.backward()  # nothing of l1's graph in it
+    assert x.grad == 12.0 + 4.0
+    with pytest.raises(mg.GraphFreedError):
+        l3.backward()  # goes through the freed x * x
+    assert x.grad == 16.0  # and accumulated nothing
+
+
+def test_intermediate_values_keep_grad_and_label_on_the_tape():
+    a, b = Value(2.0), Value(-3.0)
+    c = a * b
+    c.label = "c"
+    d = c + a
+    d.backward()
+    (view,) = [p for p in d._parents if p.op == "*"]
+    assert view is not c and view.label == "c" and view.grad == c.grad == 1.0
+    c.grad = 0.0
+    assert view.grad == 0.0
+    assert d._parents == d._parents  # one object per node however often asked
+
+
+def test_a_tape_is_freed_with_its_last_value():
+    import weakref
+    x = Value(1.0)
+    y = x * 2.0
+    tape = weakref.ref(y._t)
+    y.backward()
+    assert tape() is not None  # y still points into it
+    del y
+    assert tape() is None
+
+
+def test_a_forward_only_loop_keeps_few_tapes(monkeypatch):
+    # No backward, no no_grad, the last result alive while the next is made: the
+    # thread starts a new tape every TAPE_OPS ops, so old ones die with their Values.
+    import weakref
+    monkeypatch.setattr(mg.value, "_LAST", 6 * 99)
+    x = Value(0.5)
+    tapes = []
+    y = None
+    for _ in range(200):
+        y = (x * 3.0).tanh() * x + (y.data if y is not None else 0.0)
+        tapes.append(weakref.ref(y._t))
+    assert len({id(t()) for t in tapes if t() is not None}) <= 2
+
+
+def test_graphs_recorded_in_other_threads():
+    w = Value(0.5)
+    before = w * 1.0  # this thread's tape is now older than the workers'
+    results = [None] * 4
+
+    def sample(i):
+        results[i] = (w * float(i)).tanh() * w
+
+    threads = [threading.Thread(target=sample, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = sum(results) + before
+    total.backward()
+    expected = 1.0 + sum(np.tanh(0.5 * i) + 0.5 * i / np.cosh(0.5 * i) ** 2
+                         for i in range(4))
+    assert w.grad == pytest.approx(expected, rel=1e-12)

@@ -102,3 +102,64 @@ def test_bad_operands():
         Value(1.0) + "x"
     with pytest.raises(TypeError, match="operand must be a real number, got list"):
         Value(1.0) ** [2]
+
+
+# --- the scalar Linear layer records what the operators record ------------------------------
+
+def _recorded(build):
+    """What ``build()`` appends to a fresh tape, and its outputs."""
+    from microgd.autograd import _start_tape
+    tape = _start_tape()
+    outs = build()
+    return list(tape), outs
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("inputs", ["numbers", "constants", "leaves", "nodes"])
+def test_linear_records_the_operators_nodes(bias, inputs):
+    import random
+    from microgd import value
+    rng = random.Random(0)
+    n, m = 3, 4
+    ws = [Value(rng.uniform(-1, 1)) for _ in range(n * m)]
+    bs = [Value(rng.uniform(-1, 1)) for _ in range(m)] if bias else None
+    data = [rng.uniform(-1, 1) for _ in range(n)]
+
+    def xs():
+        if inputs == "numbers":
+            return data
+        if inputs == "nodes":
+            return [Value(x) * 1.0 for x in data]
+        return [Value(x, requires_grad=inputs == "leaves") for x in data]
+
+    def operators():
+        return [value._unit(x_, ws[o * n:(o + 1) * n], bs and bs[o])
+                for x_ in [xs()] for o in range(m)]
+
+    fast_tape, fast = _recorded(lambda: value.linear(xs(), ws, bs))
+    slow_tape, slow = _recorded(operators)
+    assert len(fast_tape) == len(slow_tape) > 0
+    for a, b in zip(fast_tape, slow_tape):
+        assert a.data == b.data if isinstance(a, Value) else a == b  # ops: identity
+    assert [o.data for o in fast] == [o.data for o in slow]
+    assert [o._k for o in fast] == [o._k for o in slow]
+    sum(fast).backward()
+    grads = [w.grad for w in ws]
+    for w in ws:
+        w.grad = 0.0
+    sum(slow).backward()
+    assert grads == [w.grad for w in ws]
+
+
+def test_linear_falls_back_to_the_operators():
+    from microgd import no_grad, value
+    ws = [Value(0.5), Value(-2.0)]
+    bs = [Value(0.25)]
+    ws[1].requires_grad = False  # a frozen weight
+    (out,) = value.linear([1.0, 3.0], ws, bs)
+    out.backward()
+    assert out.data == 0.25 + 0.5 - 6.0
+    assert (ws[0].grad, ws[1].grad, bs[0].grad) == (1.0, 0.0, 1.0)
+    with no_grad():
+        (out,) = value.linear([1.0, 3.0], ws, bs)
+    assert out.data == -5.25 and not out.requires_grad

@@ -212,17 +212,17 @@ TAPE_OPS = 1 << 18  # the ops on a tape before a thread starts the next (see Tap
 class Tape(list):
     """Every scalar (Value) op of one thread, in the order they ran: six entries per op.
 
-    The op recorded at position ``k`` (a multiple of 6) is ``tape[k:k + 6]``:
+    The ``k``-th op recorded is ``tape[6 * k:6 * k + 6]``:
 
         op    the ops.Op
-        ra    input a: an int (the position of the op that made it, on this tape),
+        ra    input a: an int (the index of the op that made it, on this tape),
               a Value (a leaf, or a node of an older tape) or None (a Python number)
         rb    input b, the same; None for an op of one input
         a     a's data
         b     b's data; for an op of one input, its extra arguments (a tuple)
         out   the result
 
-    A Value made by an op is a handle: its data, its tape and its ``k``. Inputs are
+    A Value made by an op is a handle: its data, its tape and ``k``. Inputs are
     recorded before their results, so the tape read backwards is a topological
     order. A thread starts a new tape after each backward that frees the graph, and
     after ``TAPE_OPS`` ops at the next op that reads no node of the tape (the start of
@@ -232,9 +232,9 @@ class Tape(list):
     should run under ``no_grad()`` (as in PyTorch) so as to record nothing at all.
 
     Kept with the tape: ``serial`` (tapes are numbered in the order they were
-    started), ``grads`` (the gradients of its nodes by position, once a backward has
+    started), ``grads`` (the gradients of its nodes by index, once a backward has
     run), ``freed`` (the gradient lists of the backwards that freed the graph: a node
-    with a gradient in one of them was freed), ``labels`` (position -> label) and
+    with a gradient in one of them was freed), ``labels`` (index -> label) and
     ``views`` (handles made for drawings, so that each node is one object there).
     """
 
@@ -251,7 +251,7 @@ class Tape(list):
         return any(k < len(grads) and grads[k] is not None for grads in self.freed)
 
     def __repr__(self):
-        return f"Tape(serial={self.serial}, ops={len(self) // 6})"
+        return f"Tape(serial={self.serial}, ops={self.ops()})"
 
     def grad_at(self, k):
         grads = self.grads
@@ -260,10 +260,14 @@ class Tape(list):
 
     def set_grad(self, k, g):
         if self.grads is None:
-            self.grads = [None] * len(self)
+            self.grads = [None] * self.ops()
         elif len(self.grads) <= k:
-            self.grads += [None] * (len(self) - len(self.grads))
+            self.grads += [None] * (self.ops() - len(self.grads))
         self.grads[k] = g
+
+    def ops(self):
+        """The number of ops recorded."""
+        return len(self) // 6
 
 
 def _freed(op):
@@ -277,7 +281,7 @@ def _seed_tape(work, tape, k, g):
     """Add ``g`` to the gradient of the node at ``k`` of ``tape`` (another tape's node)."""
     entry = work.get(id(tape))
     if entry is None:
-        entry = work[id(tape)] = [tape, [None] * len(tape), k]
+        entry = work[id(tape)] = [tape, [None] * tape.ops(), k]
     grads = entry[1]
     x = grads[k]
     grads[k] = g if x is None else x + g
@@ -367,14 +371,17 @@ def _to_leaf(leaf, g, touched):
 def _walk(tape, grads, top, work, touched):
     """The hot loop of a plain backward over one tape, on raw floats.
 
-    ``grads[k]`` is the gradient of the node at position ``k``. + - * (most of a
+    ``grads[k]`` is the gradient of the node of the ``k``-th op. + - * (most of a
     scalar network) have their rules spelled out here, a call cheaper than their
     VJPs in ops.py (tests check the two agree); every other op calls its VJPs.
     """
     from .ops import ADD, MUL, SUB  # ops imports this module
     freed = tape.freed
-    it = iter(tape[top + 5::-1])
-    for k, out, b, a, rb, ra, op in zip(range(top, -1, -6), it, it, it, it, it, it):
+    it = reversed(tape)  # from the last entry: skip to the top op's
+    skip = len(tape) - 6 * top - 6
+    if skip:
+        next(itertools.islice(it, skip - 1, None))
+    for k, out, b, a, rb, ra, op in zip(range(top, -1, -1), it, it, it, it, it, it):
         g = grads[k]
         if g is None:  # nothing flows back through this node
             continue
@@ -432,11 +439,11 @@ def _needs(ref):
 
 def _walk_graph(tape, grads, top, work, touched, view):
     """Backward over one tape with create_graph: the VJPs run on Values, recorded."""
-    for k in range(top, -1, -6):
+    for k in range(top, -1, -1):
         g = grads[k]
         if g is None:
             continue
-        op, ra, rb, a, b, out = tape[k:k + 6]
+        op, ra, rb, a, b, out = tape[6 * k:6 * k + 6]
         if tape.freed_at(k):
             raise _freed(op)
         x = _handle(ra, a, tape, view)
@@ -466,7 +473,7 @@ def _handle(ref, data, tape, view):
 
 
 def _tape_order(roots, grad_only):
-    """toposort for Values: leaves and constants first, then nodes by (tape, position)."""
+    """toposort for Values: leaves and constants first, then nodes by (tape, index)."""
     found, stack = {}, list(roots)
     while stack:
         node = stack.pop()

@@ -44,7 +44,7 @@ def _builder(op):
             tape = _recording()
         if tape is not None and ((a is not None and a.requires_grad)
                                  or (b is not None and b.requires_grad)):
-            # an input's place: its position on this tape, or itself (see Tape)
+            # an input's place: its op's index on this tape, or itself (see Tape)
             try:
                 ra = None if a is None else a._k if a._t is tape else \
                     a if a._t is None else _older(a, tape)
@@ -53,7 +53,7 @@ def _builder(op):
             except _NewerTape:
                 _start_tape()
                 return build(ad if a is None else a, bd if b is None else b)
-            k = len(tape)
+            k = len(tape) // 6
             if k > _LAST and ra.__class__ is not int and rb.__class__ is not int:
                 tape = _start_tape()  # a full tape ends where an expression begins
                 k = 0
@@ -70,7 +70,7 @@ def _builder(op):
     return build
 
 
-_LAST = 6 * (TAPE_OPS - 1)  # past this position, a new tape at the next expression
+_LAST = TAPE_OPS - 1  # past this op, a new tape at the next expression (see Tape)
 
 
 def _swapped(build):
@@ -91,8 +91,8 @@ class Value(ops.Operators, Node):
             (as in micrograd); Python numbers mixed into an expression become
             constants with requires_grad=False.
 
-    A Value made by an op is a handle onto its thread's tape (``_t``, at position
-    ``_k``), where its op, inputs and gradient are kept; a leaf has ``_t`` None and
+    A Value made by an op is a handle onto its thread's tape (``_t``, at its
+    op ``_k``), where its op, inputs and gradient are kept; a leaf has ``_t`` None and
     keeps its gradient (``_g``), its label and, during a backward, ``_acc``.
     """
 
@@ -154,7 +154,7 @@ class Value(ops.Operators, Node):
 
     @property
     def _op(self):
-        return None if self._t is None else self._t[self._k]
+        return None if self._t is None else self._t[6 * self._k]
 
     @property
     def _parents(self):
@@ -167,8 +167,8 @@ class Value(ops.Operators, Node):
         except AttributeError:
             pass
         tape, k = self._t, self._k
-        _, ra, rb, a, b, _ = tape[k:k + 6]
-        refs = ((ra, a),) if len(tape[k].vjps) == 1 else ((ra, a), (rb, b))
+        _, ra, rb, a, b, _ = tape[6 * k:6 * k + 6]
+        refs = ((ra, a),) if len(tape[6 * k].vjps) == 1 else ((ra, a), (rb, b))
         self._pc = tuple(_view(tape, r, cache=True) if r.__class__ is int
                          else r if r is not None else Value(x, requires_grad=False)
                          for r, x in refs)
@@ -217,7 +217,7 @@ class Value(ops.Operators, Node):
             except _NewerTape:
                 _start_tape()
                 return Value._apply1(op, x, ctx)
-            k = len(tape)
+            k = len(tape) // 6
             if k > _LAST and ref.__class__ is not int:
                 tape = _start_tape()  # a full tape ends where an expression begins
                 k = 0
@@ -265,29 +265,31 @@ def linear(xs, weights, biases):
     except _NewerTape:
         tape = _start_tape()
         places = [_place(x, tape) for x in xs]
-    if len(tape) > _LAST and not any(type(ref) is int for ref, _ in places):
+    if len(tape) // 6 > _LAST and not any(type(ref) is int for ref, _ in places):
         tape = _start_tape()  # a full tape ends where an expression begins
     mul, add = ops.MUL, ops.ADD
     outs = []
+    k = len(tape) // 6  # the index of the next op
     for o in units:
         pairs = zip(weights[o * n:(o + 1) * n], places)
         if biases is None:
             w, (xr, xd) = next(pairs)
             wd = w.data
             ad = wd * xd
-            ar = len(tape)
             tape += (mul, w, xr, wd, xd, ad)
+            ar = k
+            k += 1
         else:
             ar = biases[o]
             ad = ar.data
-        for w, (xr, xd) in pairs:
+        for w, (xr, xd) in pairs:  # op k: w * x; op k + 1: act + (w * x)
             wd = w.data
             p = wd * xd
             s = ad + p
-            k = len(tape)
             tape += (mul, w, xr, wd, xd, p, add, ar, k, ad, p, s)
-            ar = k + 6
+            ar = k + 1
             ad = s
+            k += 2
         out = _new(Value)
         out.data = ad
         out._t = tape
@@ -321,7 +323,7 @@ def _place(x, tape):
 
 
 def _view(tape, k, cache=False):
-    """A handle on the node at position ``k`` of ``tape``; with ``cache``, the same
+    """A handle on the node of op ``k`` of ``tape``; with ``cache``, the same
     handle every time while it lives (drawings tell nodes apart by identity)."""
     views = tape.views
     if cache and views is not None:
@@ -329,7 +331,7 @@ def _view(tape, k, cache=False):
         if node is not None:
             return node
     node = _new(Value)
-    node.data = tape[k + 5]
+    node.data = tape[6 * k + 5]
     node.requires_grad = True
     node._t = tape
     node._k = k

@@ -553,7 +553,13 @@ def _run(roots, seeds, retain_graph, create_graph, capture=None):
 
 
 def _backprop(order, retain_graph, create_graph, capture):
-    """The loop over linked nodes: each, after all its consumers, hands its gradient on."""
+    """The loop over linked nodes: each, after all its consumers, hands its gradient on.
+
+    A leaf keeps as its ``.grad`` the very array a rule made for it alone (``own``: a
+    new array, neither a view nor the gradient the rule was handed); any other
+    gradient is copied first (``_own``), so no two ``.grad`` share memory.
+    """
+    own = set()
     for node in reversed(order):
         g = node._acc
         if g is None:  # nothing flows back through this node
@@ -563,7 +569,10 @@ def _backprop(order, retain_graph, create_graph, capture):
             if id(node) in capture:
                 capture[id(node)] = g
         elif node._op is None or node._retain:
-            node.grad = node._own(g) if node.grad is None else node.grad + g
+            if node.grad is not None:
+                node.grad = node.grad + g
+            else:
+                node.grad = g if id(node) in own else node._own(g)
         op = node._op
         if op is None:
             continue
@@ -585,9 +594,16 @@ def _backprop(order, retain_graph, create_graph, capture):
             if p.requires_grad:
                 pg = vjps[i](g, out, *args)
                 like = p.data
-                if pg.shape != like.shape or pg.dtype != like.dtype:
+                if pg.shape != like.shape or (pg.dtype is not like.dtype
+                                              and pg.dtype != like.dtype):
                     pg = _fit(pg, like)
-                p._acc = pg if p._acc is None else p._acc + pg
+                if p._acc is None:
+                    p._acc = pg
+                    if not create_graph and pg is not g and pg.base is None:
+                        own.add(id(p))
+                else:
+                    p._acc = p._acc + pg
+                    own.add(id(p))
         if not retain_graph:
             node._op = op.spent
 

@@ -10,6 +10,9 @@ An ``Op`` has a forward on Python floats (for Value), a forward on numpy arrays
 - with ``create_graph=True`` they are the Values/Tensors themselves, so the very
   same expression is recorded and can be differentiated again.
 
+A rule returns a new array, a view, or ``g`` itself, never an array kept elsewhere:
+the driver stores a new array as a leaf's ``.grad`` without copying it.
+
 The helpers below (``power``, ``log``, ``broadcast_to``, ``scatter``...) are the few
 places where floats, arrays and nodes need different spellings of one function.
 The driver sums a gradient back to its input's shape when an op broadcast it,

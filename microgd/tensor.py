@@ -300,19 +300,21 @@ def linear(x, weight, bias=None):
         for name, t in (("x", x), ("weight", weight), ("bias", bias)):
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
-    if weight.ndim != 2:
+    xd, wd = x.data, weight.data  # the arrays: their shapes without a property call each
+    if wd.ndim != 2:
         raise ValueError(f"linear: weight must have shape (out_features, in_features), "
-                         f"got shape {weight.shape}")
-    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        n = weight.shape[1]
+                         f"got shape {wd.shape}")
+    if xd.ndim == 0 or xd.shape[-1] != wd.shape[1]:
+        n = wd.shape[1]
         raise ValueError(f"linear: expected input of shape (..., {n}) (in_features={n}), "
-                         f"got shape {x.shape}, for a weight of shape {weight.shape}")
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) for a weight of "
-                         f"shape {weight.shape}, got shape {bias.shape}")
+                         f"got shape {xd.shape}, for a weight of shape {wd.shape}")
     if bias is None:
-        return _make(ops.LINEAR.array(x.data, weight.data), ops.LINEAR, (x, weight))
-    return _make(ops.LINEAR.array(x.data, weight.data, bias.data), ops.LINEAR, (x, weight, bias))
+        return _make(ops.LINEAR.array(xd, wd), ops.LINEAR, (x, weight))
+    bd = bias.data
+    if bd.shape != (wd.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({wd.shape[0]},) for a weight of "
+                         f"shape {wd.shape}, got shape {bd.shape}")
+    return _make(ops.LINEAR.array(xd, wd, bd), ops.LINEAR, (x, weight, bias))
 
 
 def _raw_index(index):

@@ -71,6 +71,21 @@ def test_value_keeps_intermediate_grads_tensor_only_leaves():
     assert float(t.grad) == 36.0
 
 
+def test_tensor_leaf_grads_are_arrays_of_their_own():
+    # Some gradients are stored as the rules made them (no copy): none may be shared.
+    a = Tensor(np.ones((2, 3)), requires_grad=True)
+    b = Tensor(np.ones((2, 3)), requires_grad=True)
+    c = Tensor(np.ones(3), requires_grad=True)
+    w = Tensor(np.eye(3), requires_grad=True)
+    s = a + b  # + hands the same gradient to a and b
+    ((s @ w + c) * 2.0).sum().backward()
+    grads = [a.grad, b.grad, c.grad, w.grad]
+    assert all(g.flags.writeable and g.flags.owndata for g in grads)
+    a.grad += 1.0
+    np.testing.assert_array_equal(b.grad, np.full((2, 3), 2.0))
+    np.testing.assert_array_equal(a.grad, np.full((2, 3), 3.0))
+
+
 # --- freeing the graph ------------------------------------------------------------------
 
 @pytest.mark.parametrize("make", ENGINES.values(), ids=ENGINES)

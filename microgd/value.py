@@ -36,8 +36,7 @@ def _builder(op):
             bd = b.data
         else:
             b, bd = _operand(b)
-        out = _new(Value)
-        out.data = d = forward(ad, bd)
+        d = forward(ad, bd)
         try:
             tape = _taping.into
         except AttributeError:  # the thread's first op
@@ -58,15 +57,13 @@ def _builder(op):
                 tape = _start_tape()  # a full tape ends where an expression begins
                 k = 0
             tape += (op, ra, rb, ad, bd, d)
+            out = _new(Value)
+            out.data = d
             out._t = tape
             out._k = k
             out.requires_grad = True
-        else:
-            out.requires_grad = False
-            out._t = out._k = out._acc = None
-            out._g = 0.0
-            out._label = ""
-        return out
+            return out
+        return _constant(d)
     return build
 
 
@@ -208,8 +205,7 @@ class Value(ops.Operators, Node):
     @staticmethod
     def _apply1(op, x, ctx=()):
         xd = x.data
-        out = _new(Value)
-        out.data = d = op.scalar(xd, *ctx)
+        d = op.scalar(xd, *ctx)
         tape = _recording()
         if tape is not None and x.requires_grad:
             try:
@@ -222,15 +218,13 @@ class Value(ops.Operators, Node):
                 tape = _start_tape()  # a full tape ends where an expression begins
                 k = 0
             tape += (op, ref, None, xd, ctx, d)
+            out = _new(Value)
+            out.data = d
             out._t = tape
             out._k = k
             out.requires_grad = True
-        else:
-            out.requires_grad = False
-            out._t = out._k = out._acc = None
-            out._g = 0.0
-            out._label = ""
-        return out
+            return out
+        return _constant(d)
 
     @staticmethod
     def _binary(op, a, b):
@@ -320,6 +314,17 @@ def _place(x, tape):
     if not isinstance(x, Value):
         return None, _operand(x)[1]
     return (x._k if x._t is tape else x if x._t is None else _older(x, tape)), x.data
+
+
+def _constant(d):
+    """The result of an op that is not recorded: a leaf that does not require grad."""
+    out = _new(Value)
+    out.data = d
+    out.requires_grad = False
+    out._t = out._k = out._acc = None
+    out._g = 0.0
+    out._label = ""
+    return out
 
 
 def _view(tape, k, cache=False):

@@ -259,11 +259,19 @@ class Tape(list):
         return 0.0 if g is None else g
 
     def set_grad(self, k, g):
-        if self.grads is None:
-            self.grads = [None] * self.ops()
-        elif len(self.grads) <= k:
-            self.grads += [None] * (self.ops() - len(self.grads))
-        self.grads[k] = g
+        grads = self.own_grads()
+        if len(grads) <= k:
+            grads += [None] * (self.ops() - len(grads))
+        grads[k] = g
+
+    def own_grads(self):
+        """``grads``, to change: a list of its own, not one of ``freed`` (copy on write)."""
+        grads = self.grads
+        if grads is None:
+            grads = self.grads = [None] * self.ops()
+        elif any(grads is walk for walk in self.freed):
+            grads = self.grads = list(grads)
+        return grads
 
     def ops(self):
         """The number of ops recorded."""
@@ -346,10 +354,10 @@ def _walk_tapes(roots, seeds, retain_graph, create_graph, capture):
 
 def _keep_grads(tape, grads):
     """Store a walk's node gradients with the tape (added to those of earlier walks)."""
-    kept = tape.grads
-    if kept is None:
-        tape.grads = grads
+    if tape.grads is None:
+        tape.grads = grads  # the first walk's list itself, however often also in freed
         return
+    kept = tape.own_grads()
     if len(kept) < len(grads):
         kept += [None] * (len(grads) - len(kept))
     for k, g in enumerate(grads):

@@ -404,6 +404,21 @@ def test_two_graphs_on_one_tape_free_only_their_own_ops():
     assert x.grad == 16.0  # and accumulated nothing
 
 
+def test_only_the_walks_that_free_a_graph_mark_it_freed():
+    x = Value(2.0)
+    l1, l2 = x * 2.0, x * 3.0
+    l1.backward()  # frees l1's op
+    l2.backward(retain_graph=True)  # its gradients are kept beside l1's
+    l2.backward()
+    assert x.grad == 2.0 + 3.0 + 3.0
+    y = Value(2.0)
+    l1, h = y * 2.0, y * 5.0
+    l1.backward()
+    h.grad = 7.0  # a gradient set by hand frees nothing
+    (h * 1.0).backward()
+    assert y.grad == 2.0 + 5.0
+
+
 def test_intermediate_values_keep_grad_and_label_on_the_tape():
     a, b = Value(2.0), Value(-3.0)
     c = a * b

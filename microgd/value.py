@@ -330,9 +330,8 @@ def _constant(d):
 def _view(tape, k, cache=False):
     """A handle on the node of op ``k`` of ``tape``; with ``cache``, the same
     handle every time while it lives (drawings tell nodes apart by identity)."""
-    views = tape.views
-    if cache and views is not None:
-        node = views.get(k)
+    if cache and tape.views is not None:
+        node = tape.views.get(k)
         if node is not None:
             return node
     node = _new(Value)
@@ -341,10 +340,16 @@ def _view(tape, k, cache=False):
     node._t = tape
     node._k = k
     if cache:
-        if views is None:
-            views = tape.views = weakref.WeakValueDictionary()
-        views[k] = node
+        _remember(node)
     return node
+
+
+def _remember(node):
+    """Make ``node`` the handle that _view gives for its op while it lives."""
+    tape = node._t
+    if tape.views is None:
+        tape.views = weakref.WeakValueDictionary()
+    tape.views.setdefault(node._k, node)
 
 
 class _NewerTape(Exception):
@@ -355,11 +360,13 @@ def _older(x, tape):
     """x as an input of an op on ``tape``, x being a node of another tape (see Tape).
 
     Tapes are walked newest first, so an op may read nodes of older tapes only. A
-    node of a newer one (another thread's) makes the caller start a new tape.
+    node of a newer one (another thread's) makes the caller start a new tape. x
+    becomes its tape's view of its node, so that a drawing shows it once.
     """
-    if x._t.serial < tape.serial:
-        return x
-    raise _NewerTape
+    if x._t.serial >= tape.serial:
+        raise _NewerTape
+    _remember(x)
+    return x
 
 
 def _operand(x):

@@ -392,6 +392,17 @@ def test_a_node_from_before_a_backward_joins_the_next_graph():
         (h * 1.0).backward()  # h's op was freed by y.backward()
 
 
+def test_a_node_read_from_two_tapes_is_one_node_in_drawings():
+    x = Value(2.0)
+    h = x * x
+    early = h + 1.0  # reads h on its own tape
+    (x * 1.0).backward()  # a new tape
+    out = early * h  # reads h from the newer tape
+    order = mg.autograd.toposort([out], grad_only=False)
+    assert sum(n.op == "*" and n.data == 4.0 for n in order) == 1
+    assert h in order
+
+
 def test_two_graphs_on_one_tape_free_only_their_own_ops():
     x = Value(2.0)
     shared = x * x

@@ -18,8 +18,7 @@ from .autograd import Node
 from .module import Module, ValueArray
 from .random import generator
 from .tensor import Tensor, linear
-from .value import Value
-from .value import linear as value_linear
+from .value import Value, linear as value_linear
 
 __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "MSELoss",
            "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "ValueArray", "functional"]

@@ -31,9 +31,9 @@ from .autograd import Node
 class Op:
     """A differentiable primitive: name, forwards, and one VJP per input.
 
-    ``spent`` is the same op as it stands in a graph that backward has freed: the
-    driver refuses to run through it (``live`` is False) while drawings still see
-    its name and arguments.
+    ``spent`` is the same op as it stands in a Tensor graph that backward has freed:
+    the driver refuses to run through it (``live`` is False) while drawings still see
+    its name and arguments. (A Value's tape keeps its own record of freed ops.)
     """
 
     __slots__ = ("name", "scalar", "array", "vjps", "live", "spent")

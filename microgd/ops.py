@@ -142,6 +142,16 @@ def scatter(g, shape, index):
     return out
 
 
+def matmul(a, b):
+    """a @ b on arrays or nodes; for arrays of two or more dimensions with an inner
+    dimension of 1 (an outer product), the broadcast product a * b: the same numbers
+    (one product per element), where numpy's matmul takes several times longer."""
+    if (type(a) is np.ndarray and type(b) is np.ndarray and a.ndim >= 2 and b.ndim >= 2
+            and a.shape[-1] == 1 and b.shape[-2] == 1):
+        return a * b
+    return a @ b
+
+
 def is_basic_index(index):
     parts = index if isinstance(index, tuple) else (index,)
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
@@ -224,10 +234,10 @@ def _matmul_da(g, out, a, b):
     if a.ndim == 1 and b.ndim == 1:          # (n,) @ (n,) -> ()
         return g * b
     if a.ndim == 1:                          # (n,) @ (..., n, p) -> (..., p)
-        return (g[..., None, :] @ b.swapaxes(-1, -2))[..., 0, :]
+        return matmul(g[..., None, :], b.swapaxes(-1, -2))[..., 0, :]
     if b.ndim == 1:                          # (..., m, n) @ (n,) -> (..., m)
         return g[..., :, None] * b
-    return g @ b.swapaxes(-1, -2)            # (..., m, n) @ (..., n, p) -> (..., m, p)
+    return matmul(g, b.swapaxes(-1, -2))     # (..., m, n) @ (..., n, p) -> (..., m, p)
 
 
 def _matmul_db(g, out, a, b):
@@ -236,15 +246,15 @@ def _matmul_db(g, out, a, b):
     if a.ndim == 1:
         return a[:, None] * g[..., None, :]
     if b.ndim == 1:
-        return (a.swapaxes(-1, -2) @ g[..., :, None])[..., 0]
-    return a.swapaxes(-1, -2) @ g
+        return matmul(a.swapaxes(-1, -2), g[..., :, None])[..., 0]
+    return matmul(a.swapaxes(-1, -2), g)
 
 
 # a @ b (numpy matmul: 1-D and batched); d/da = g @ b^T, d/db = a^T @ g
-MATMUL = Op("matmul", None, np.matmul, _matmul_da, _matmul_db)
+MATMUL = Op("matmul", None, matmul, _matmul_da, _matmul_db)
 
 def _linear(x, w, b=None):
-    out = x @ w.T
+    out = matmul(x, w.T)
     if b is not None:
         out += b  # in place: one temporary fewer
     return out
@@ -258,8 +268,8 @@ def _batch_rows(a):
 # x @ W^T + b, a Linear layer as one node; d/dx = g @ W, d/dW = g^T @ x,
 # d/db = g summed over the batch axes
 LINEAR = Op("linear", None, _linear,
-            lambda g, out, x, w, b=None: g @ w,
-            lambda g, out, x, w, b=None: _batch_rows(g).T @ _batch_rows(x),
+            lambda g, out, x, w, b=None: matmul(g, w),
+            lambda g, out, x, w, b=None: matmul(_batch_rows(g).T, _batch_rows(x)),
             lambda g, out, x, w, b: _batch_rows(g).sum(axis=0))
 
 def _squared_error(a, b, mean):

@@ -280,7 +280,7 @@ def _matmul(a, b):
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
                          f"{k_a} (dim -1 of the first) != {k_b} ({which} of the second)")
     try:
-        data = np.matmul(a.data, b.data)
+        data = ops.MATMUL.array(a.data, b.data)
     except ValueError:
         raise ValueError(f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} "
                          "cannot be broadcast together") from None

@@ -345,8 +345,39 @@ def test_fused_layers_match_composed_gradients(dtype):
         np.testing.assert_allclose(fused, composed, rtol=tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shapes", [((5, 1), (1, 4)), ((3, 5, 1), (1, 4)), ((5, 1), (2, 1, 4)),
+                                    ((1, 1), (1, 1)), ((5, 2), (2, 4))])
+def test_outer_products_give_matmuls_numbers(dtype, shapes):
+    from microgd import ops
+    rng = np.random.default_rng(0)
+    a, b = (rng.normal(size=s).astype(dtype) for s in shapes)
+    got, want = ops.matmul(a, b), np.matmul(a, b)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError):  # still refused when the inner dimensions differ
+        ops.matmul(np.ones(shapes[0][:-1] + (1,)), np.ones((3, 4)))
+
+
+@pytest.mark.parametrize("sizes", [(1, 3), (3, 1), (1, 1)])
+@pytest.mark.parametrize("batch", [1, 4])
+def test_linear_with_an_inner_dimension_of_one(sizes, batch):
+    # in_features 1 (forward), out_features 1 (d/dx) or one sample (d/dW): outer products
+    from microgd.tensor import linear
+    rng = np.random.default_rng(1)
+    n_in, n_out = sizes
+    x = Tensor(rng.normal(size=(batch, n_in)), requires_grad=True)
+    w = Tensor(rng.normal(size=(n_out, n_in)), requires_grad=True)
+    b = Tensor(rng.normal(size=n_out), requires_grad=True)
+    fn = lambda x, w, b: linear(x, w, b).tanh()  # noqa: E731
+    assert mg.gradcheck(fn, [x, w, b])
+    assert mg.gradgradcheck(fn, [x, w, b])
+    fn = lambda x, w: (x @ w.T).tanh()  # noqa: E731
+    assert mg.gradcheck(fn, [x, w])
+
+
 def test_scalar_fast_path_matches_the_general_path():
-    """Plain backward takes the direct two-input path; create_graph takes the general one."""
+    """Plain backward spells out + - * on the tape; create_graph runs the ops' VJPs."""
     def f(a, b, c):
         return ((a * b + c) / (a - c)).tanh() * (b ** c) + (a * a).relu()
     xs = [Value(0.7), Value(1.3), Value(-0.4)]

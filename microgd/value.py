@@ -78,6 +78,45 @@ def _swapped(build):
 _BUILDERS = {op: _builder(op) for op in (ops.ADD, ops.SUB, ops.MUL, ops.DIV, ops.POW)}
 
 
+def _builder1(op):
+    """The function that applies the one-input ``op`` to a Value, recording inline as
+    _builder's functions do; it serves as Value's method directly (``x.relu()``
+    calls ``apply(x)``). ``ctx``: the op's extra arguments (the exponent of ``x ** 2``).
+    """
+    forward = op.scalar
+
+    def apply(x, ctx=()):
+        xd = x.data
+        d = forward(xd, *ctx) if ctx else forward(xd)  # a star call costs twice a plain one
+        try:
+            tape = _taping.into
+        except AttributeError:  # the thread's first op
+            tape = _recording()
+        if tape is not None and x.requires_grad:
+            try:
+                ref = x._k if x._t is tape else x if x._t is None else _older(x, tape)
+            except _NewerTape:
+                _start_tape()
+                return apply(x, ctx)
+            k = len(tape) // 6
+            if k > _LAST and ref.__class__ is not int:
+                tape = _start_tape()  # a full tape ends where an expression begins
+                k = 0
+            tape += (op, ref, None, xd, ctx, d)
+            out = _new(Value)
+            out.data = d
+            out._t = tape
+            out._k = k
+            out.requires_grad = True
+            return out
+        return _constant(d)
+    return apply
+
+
+_BUILDERS1 = {op: _builder1(op) for op in (ops.NEG, ops.EXP, ops.LOG, ops.TANH, ops.SIGMOID,
+                                          ops.RELU, ops.POW_CONST)}
+
+
 class Value(ops.Operators, Node):
     """A scalar that records the ops applied to it, for reverse-mode autodiff.
 
@@ -111,11 +150,18 @@ class Value(ops.Operators, Node):
         label = f", label={label!r}" if label else ""
         return f"Value(data={_fmt(self.data)}, grad={_fmt(self.grad)}{label})"
 
-    # The hot path (see _builder); ** and the functions come from ops.Operators.
+    # The hot paths (see _builder, _builder1); ** comes from ops.Operators, and the
+    # docstrings of the functions too.
     __add__, __radd__ = _BUILDERS[ops.ADD], _swapped(_BUILDERS[ops.ADD])
     __sub__, __rsub__ = _BUILDERS[ops.SUB], _swapped(_BUILDERS[ops.SUB])
     __mul__, __rmul__ = _BUILDERS[ops.MUL], _swapped(_BUILDERS[ops.MUL])
     __truediv__, __rtruediv__ = _BUILDERS[ops.DIV], _swapped(_BUILDERS[ops.DIV])
+    __neg__ = _BUILDERS1[ops.NEG]
+    exp = _BUILDERS1[ops.EXP]
+    log = _BUILDERS1[ops.LOG]
+    tanh = _BUILDERS1[ops.TANH]
+    sigmoid = _BUILDERS1[ops.SIGMOID]
+    relu = _BUILDERS1[ops.RELU]
 
     # --- what lives on the tape for a node, and on the Value for a leaf ----------------------
     @property
@@ -156,7 +202,7 @@ class Value(ops.Operators, Node):
     @property
     def _parents(self):
         """The input Values, in order: one object per node however often it is asked
-        (the same handle for a node, a constant Value made once for a number)."""
+        (a node's view, the leaf itself, a constant Value made once for a number)."""
         if self._t is None:
             return ()
         try:
@@ -166,9 +212,7 @@ class Value(ops.Operators, Node):
         tape, k = self._t, self._k
         _, ra, rb, a, b, _ = tape[6 * k:6 * k + 6]
         refs = ((ra, a),) if len(tape[6 * k].vjps) == 1 else ((ra, a), (rb, b))
-        self._pc = tuple(_view(tape, r, cache=True) if r.__class__ is int
-                         else r if r is not None else Value(x, requires_grad=False)
-                         for r, x in refs)
+        self._pc = tuple(_input_view(tape, r, x) for r, x in refs)
         return self._pc
 
     @property
@@ -204,31 +248,15 @@ class Value(ops.Operators, Node):
 
     @staticmethod
     def _apply1(op, x, ctx=()):
-        xd = x.data
-        d = op.scalar(xd, *ctx)
-        tape = _recording()
-        if tape is not None and x.requires_grad:
-            try:
-                ref = x._k if x._t is tape else x if x._t is None else _older(x, tape)
-            except _NewerTape:
-                _start_tape()
-                return Value._apply1(op, x, ctx)
-            k = len(tape) // 6
-            if k > _LAST and ref.__class__ is not int:
-                tape = _start_tape()  # a full tape ends where an expression begins
-                k = 0
-            tape += (op, ref, None, xd, ctx, d)
-            out = _new(Value)
-            out.data = d
-            out._t = tape
-            out._k = k
-            out.requires_grad = True
-            return out
-        return _constant(d)
+        return _BUILDERS1[op](x, ctx)
 
     @staticmethod
     def _binary(op, a, b):
         return _BUILDERS[op](a, b)
+
+
+for _name in ("exp", "log", "tanh", "sigmoid", "relu"):  # their docstrings, as documented
+    getattr(Value, _name).__doc__ = getattr(ops.Operators, _name).__doc__
 
 
 def linear(xs, weights, biases):
@@ -340,16 +368,21 @@ def _view(tape, k, cache=False):
     node._t = tape
     node._k = k
     if cache:
-        _remember(node)
+        if tape.views is None:
+            tape.views = weakref.WeakValueDictionary()
+        tape.views[k] = node
     return node
 
 
-def _remember(node):
-    """Make ``node`` the handle that _view gives for its op while it lives."""
-    tape = node._t
-    if tape.views is None:
-        tape.views = weakref.WeakValueDictionary()
-    tape.views.setdefault(node._k, node)
+def _input_view(tape, ref, data):
+    """An input of an op on ``tape`` as drawings see it (see Value._parents)."""
+    if ref.__class__ is int:
+        return _view(tape, ref, cache=True)
+    if ref is None:
+        return Value(data, requires_grad=False)
+    if ref._t is None:
+        return ref
+    return _view(ref._t, ref._k, cache=True)  # a node of an older tape: its one view
 
 
 class _NewerTape(Exception):
@@ -360,12 +393,10 @@ def _older(x, tape):
     """x as an input of an op on ``tape``, x being a node of another tape (see Tape).
 
     Tapes are walked newest first, so an op may read nodes of older tapes only. A
-    node of a newer one (another thread's) makes the caller start a new tape. x
-    becomes its tape's view of its node, so that a drawing shows it once.
+    node of a newer one (another thread's) makes the caller start a new tape.
     """
     if x._t.serial >= tape.serial:
         raise _NewerTape
-    _remember(x)
     return x
 
 

@@ -275,7 +275,13 @@ def linear(xs, weights, biases):
         A list of m Values.
     """
     n = len(xs)
-    units = range(len(weights) // n)
+    m = len(weights) // n if n else 0
+    if n == 0 or m * n != len(weights) or (biases is not None and len(biases) != m):
+        raise ValueError(f"linear: {len(weights)} weights for {n} inputs and "
+                         f"{'no' if biases is None else len(biases)} biases; expected at "
+                         "least one input, a row of weights per unit as long as the inputs, "
+                         "and one bias per unit (or biases=None)")
+    units = range(m)
     tape = _recording()
     leaves = weights if biases is None else weights + biases
     if (tape is None or not all(map(_requires_grad, leaves))

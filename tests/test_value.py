@@ -151,6 +151,14 @@ def test_linear_records_the_operators_nodes(bias, inputs):
     assert grads == [w.grad for w in ws]
 
 
+@pytest.mark.parametrize("n_inputs, n_weights, n_biases", [(0, 1, None), (2, 5, None), (2, 4, 3)])
+def test_linear_refuses_sizes_that_do_not_fit(n_inputs, n_weights, n_biases):
+    from microgd import value
+    biases = None if n_biases is None else [Value(0.0)] * n_biases
+    with pytest.raises(ValueError, match=f"{n_weights} weights for {n_inputs} inputs"):
+        value.linear([1.0] * n_inputs, [Value(1.0)] * n_weights, biases)
+
+
 def test_linear_falls_back_to_the_operators():
     from microgd import no_grad, value
     ws = [Value(0.5), Value(-2.0)]

@@ -152,6 +152,12 @@ class Node:
         _run([self], [seed], retain_graph, create_graph)
 
 
+def _checked_label(label):
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+    return label
+
+
 class Linked(Node):
     """A node that keeps its op and its inputs (Tensor).
 
@@ -167,12 +173,10 @@ class Linked(Node):
                  "_acc", "_mark", "__weakref__")
 
     def _init_leaf(self, data, grad, requires_grad, label):
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
         self.data = data
         self.grad = grad
         self.requires_grad = bool(requires_grad)
-        self.label = label
+        self.label = _checked_label(label)
         self._op = None
         self._p0 = self._p1 = self._p2 = None
         self._ctx = ()

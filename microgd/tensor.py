@@ -336,8 +336,7 @@ def _as_array(data, dtype=None, copy=True, what="Tensor data", int_dtype=np.floa
     Floating data keeps its dtype unless ``dtype`` is given; bool and integer data
     become ``int_dtype``; anything else is a TypeError.
     """
-    if isinstance(data, Node):
-        data = data.data
+    data = ops.data_of(data)
     if isinstance(data, (str, bytes)):
         raise TypeError(f"{what} must be numeric, got {type(data).__name__} {data!r:.60}")
     try:

@@ -12,7 +12,7 @@ import weakref
 import numpy as np
 
 from . import ops
-from .autograd import TAPE_OPS, Node, _recording, _start_tape, _taping
+from .autograd import TAPE_OPS, Node, _checked_label, _recording, _start_tape, _taping
 
 
 _new = object.__new__
@@ -137,12 +137,10 @@ class Value(ops.Operators, Node):
     _taped = True
 
     def __init__(self, data, label="", requires_grad=True):
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
         self.data = _as_float(data)
         self.requires_grad = bool(requires_grad)
         self._g = 0.0
-        self._label = label
+        self._label = _checked_label(label)
         self._t = self._k = self._acc = None
 
     def __repr__(self):
@@ -186,8 +184,7 @@ class Value(ops.Operators, Node):
 
     @label.setter
     def label(self, label):
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+        label = _checked_label(label)
         if self._t is None:
             self._label = label
         else:

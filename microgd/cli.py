@@ -22,7 +22,7 @@ from pathlib import Path
 from . import __version__, nn, viz
 from .random import manual_seed
 from .value import Value
-from .viz import MIN_NODES
+from .viz import COLLAPSE, MAX_NODES, MIN_NODES
 
 FUNCTIONS = ("tanh", "exp", "log", "relu", "sigmoid")
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -115,9 +115,10 @@ def _parser():
                        help="where to write: a .svg, .png, .pdf or .dot file")
     graph.add_argument("--rankdir", choices=viz.RANKDIRS, default="LR",
                        help="layout direction (default LR: left to right)")
-    graph.add_argument("--max-nodes", type=_at_least(MIN_NODES), default=500, metavar="N",
-                       help="fold bigger graphs into boxes per layer (default 500, at least 20)")
-    graph.add_argument("--collapse", choices=("modules",),
+    graph.add_argument("--max-nodes", type=_at_least(MIN_NODES), default=MAX_NODES,
+                       metavar="N", help=f"fold bigger graphs into boxes per layer (default "
+                                         f"{MAX_NODES}, at least {MIN_NODES})")
+    graph.add_argument("--collapse", choices=COLLAPSE,
                        help="with --model --scalar: always fold each layer into one box")
     graph.set_defaults(run=_graph)
     return parser

@@ -149,8 +149,7 @@ def plot_losses(losses, path=None, title="Training loss", log=True, xlabel="step
     """
     if not isinstance(losses, dict):
         losses = {"loss": losses}
-    curves = {label: _vector(values, f"losses[{label!r}]")
-              for label, values in _named(losses, "losses").items()}
+    curves = {label: _vector(values, f"losses[{label!r}]") for label, values in losses.items()}
     if log and any((c <= 0).any() for c in curves.values()):
         raise ValueError("plot_losses: a log axis needs positive losses; pass log=False")
     plt = _pyplot()

@@ -34,11 +34,13 @@ ROLE_NAMES = {
 }
 RANKDIRS = ("LR", "TB", "RL", "BT")
 MIN_NODES = 20
+MAX_NODES = 500   # draw_graph's default: bigger graphs fold into boxes
+COLLAPSE = ("modules",)
 _BANDS = 8        # depth bands a graph without module names is folded into
 
 
 def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR",
-               max_nodes=500, collapse=None):
+               max_nodes=MAX_NODES, collapse=None):
     """Draw the computation graph that ends at ``root`` (a Value or a Tensor).
 
     Each node is a record: a Value shows its name, data and grad; a Tensor shows its
@@ -78,7 +80,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR",
                                   or max_nodes < MIN_NODES):
         raise ValueError(f"draw_graph: max_nodes must be None or an int >= {MIN_NODES}, "
                          f"got {max_nodes!r}")
-    if collapse not in (None, "modules"):
+    if collapse is not None and collapse not in COLLAPSE:
         raise ValueError(f"draw_graph: collapse must be None or 'modules', got {collapse!r}")
     names, module_types = _param_names(params)
     if collapse == "modules" and not names:
@@ -86,7 +88,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR",
                          "params=dict(model.named_parameters()) or the model itself")
 
     order = toposort([root], grad_only=False)
-    size = sum(1 if n._op is None else 2 for n in order)
+    size = _cost(order, {})
     group, note = {}, None
     if collapse == "modules" or (max_nodes is not None and size + 1 > max_nodes):
         budget = (max_nodes or size + 2) - 2  # room for the legend and the note
@@ -182,12 +184,12 @@ def _draw_units(dot, stages):
                          fillcolor=COLORS["parameter"])
     for k, (_, layer, _) in enumerate(stages):
         weight = np.asarray(layer.weight.data)
+        bias = None if layer.bias is None else np.asarray(layer.bias.data)
         for j, head in enumerate(units[k + 1]):
             for i, tail in enumerate(units[k]):
                 dot.edge(tail, head, label=f"{weight[j, i]:.3g}")
-            if layer.bias is not None:
-                dot.edge(f"b{k}", head, label=f"{np.asarray(layer.bias.data)[j]:.3g}",
-                         style="dashed")
+            if bias is not None:
+                dot.edge(f"b{k}", head, label=f"{bias[j]:.3g}", style="dashed")
 
 
 def _draw_layer_boxes(dot, stages):

@@ -28,11 +28,9 @@ GALLERY = {"linear_regression.gif": "fit.gif", "momentum_paths.png": "optimizer_
 
 def main(argv=None):
     """Run the demos in order, print a summary, and return {demo: its results}."""
+    from demos.common import add_demo_arguments  # after the BLAS setting above: numpy
     parser = argparse.ArgumentParser(prog="python -m demos", description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("out"),
-                        help="folder for the pictures (default: out)")
-    parser.add_argument("--fast", action="store_true",
-                        help="fewer steps and frames, for tests and a quick look")
+    add_demo_arguments(parser)
     parser.add_argument("--gallery", type=Path,
                         help="also copy the README's gallery pictures into this folder")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -59,7 +57,7 @@ def _headline(result):
     if not isinstance(result, dict):
         return f"returned {result}"
     numbers = [f"{k} {v:.4g}" for k, v in result.items()
-               if isinstance(v, float) and not isinstance(v, bool)]
+               if isinstance(v, float)]
     pictures = result.get("pictures", [])
     return ", ".join(numbers + ([f"{len(pictures)} pictures"] if pictures else []))
 

@@ -36,11 +36,10 @@ def main(argv=None):
     epochs = 150 if args.fast else 1000
     print(f"data: {len(X)} points x in [-1, 1]^2, y = |x| + noise; Adam lr 0.01, "
           f"{epochs} epochs")
-    trained, losses, errors = {}, {}, {}
-    for name, model in models().items():
+    trained, losses, errors = models(), {}, {}
+    for name, model in trained.items():
         losses[name] = fit(model, X, y, optim.Adam(model.parameters(), lr=0.01), epochs, name)
         errors[name] = mse(model, X, y)
-        trained[name] = model
         print(f"  {name:20s} mean squared error {errors[name]:.4f}")
 
     pictures = []

@@ -24,13 +24,18 @@ def parse_args(argv, description):
     if argv is None:
         argv = [] if "ipykernel" in sys.modules else sys.argv[1:]
     parser = argparse.ArgumentParser(description=description)
+    add_demo_arguments(parser)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def add_demo_arguments(parser):
+    """The options every demo takes (and ``python -m demos`` passes on): --out, --fast."""
     parser.add_argument("--out", type=Path, default=Path("out"),
                         help="folder for the pictures (default: out)")
     parser.add_argument("--fast", action="store_true",
                         help="fewer steps and frames, for tests and a quick look")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    return args
 
 
 def progress(n, desc):

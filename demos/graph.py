@@ -102,8 +102,9 @@ def main(argv=None):
     o, leaves = neuron()
     print(f"neuron: o = tanh(x1*w1 + x2*w2 + b) = {o.data:.4f}")
     print("  gradients: " + ", ".join(f"do/d{k} = {v.grad:.4f}" for k, v in leaves.items()))
-    pictures = [render(mg.draw_graph(o), args.out / f"neuron.{suffix}",
-                       "the neuron's graph") for suffix in ("svg", "png")]
+    dot = mg.draw_graph(o)
+    pictures = [render(dot, args.out / f"neuron.{suffix}", "the neuron's graph")
+                for suffix in ("svg", "png")]
 
     model, loss = value_mlp_loss()
     print(f"2-3-1 MLP on Values: {len(list(model.parameters()))} parameters, "

@@ -38,15 +38,16 @@ def loss_at(a, X, y):
 # ## Full-batch gradient descent, printing the loss every 10 steps
 
 # %%
-def fit(X, y, steps=STEPS, lr=LR, report=10):
+def fit(X, y, steps=STEPS, lr=LR, report=10, make_optimizer=None):
     """Gradient descent on all the points at once, from a = (-1, 1).
 
     Args:
         X: the inputs, shape (n, 2), rows [u, 1].
         y: the targets, shape (n,).
         steps: the number of steps. Default 100.
-        lr: the learning rate. Default 0.1.
-        report: print the loss every this many steps. Default 10.
+        lr: the learning rate of plain SGD. Default 0.1.
+        report: print the loss every this many steps (None: never). Default 10.
+        make_optimizer: builds another optimizer from the parameter list (lesson 3).
 
     Returns:
         (a, history, losses): the fitted a as an array, a after every step (the
@@ -54,11 +55,11 @@ def fit(X, y, steps=STEPS, lr=LR, report=10):
     """
     X, y = Tensor(X), Tensor(y)
     a = Tensor(GUESS, requires_grad=True)
-    opt = optim.SGD([a], lr=lr)
+    opt = make_optimizer([a]) if make_optimizer else optim.SGD([a], lr=lr)
     history, losses = [a.data.copy()], []
     for t in range(steps):
         loss = mse(X @ a, y)
-        if t % report == 0:
+        if report and t % report == 0:
             print(f"  step {t:3d}  loss {loss.item():.4f}")
         opt.zero_grad()
         loss.backward()

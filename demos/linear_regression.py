@@ -109,8 +109,8 @@ def main(argv=None):
     args = parse_args(argv, "Lesson 1: fit y = 3x + 8 by gradient descent.")
     x, y = data.line(30, TRUE_A, TRUE_B, seed=0, low=-2.0, high=2.0)  # centred, see above
     print(f"data: {x.size} points on y = {TRUE_A:g}x + {TRUE_B:g}, x uniform in [-2, 2)")
-    print(f"guess a = {GUESS_A:g}, b = {GUESS_B:g}: average loss (RMSE) "
-          f"{rmse(GUESS_A, GUESS_B, x, y):.4f}")
+    initial_rmse = rmse(GUESS_A, GUESS_B, x, y)
+    print(f"guess a = {GUESS_A:g}, b = {GUESS_B:g}: average loss (RMSE) {initial_rmse:.4f}")
 
     by_hand = hand_gradient(GUESS_A, GUESS_B, x, y)
     by_autograd = autograd_gradient(GUESS_A, GUESS_B, x, y)
@@ -123,8 +123,9 @@ def main(argv=None):
 
     every = 40 if args.fast else 10
     a, b, snapshots, losses = train(x, y, every)
+    final_rmse = rmse(a, b, x, y)
     print(f"after {STEPS} SGD steps at lr {LR}: a = {a:.4f}, b = {b:.4f}, "
-          f"average loss {rmse(a, b, x, y):.2e}")
+          f"average loss {final_rmse:.2e}")
     lesson_fits = np.array([hand_descent(*data.line(seed=seed), STEPS) for seed in range(10)])
     print(f"(with the lesson's x in [0, 1), the same {STEPS} steps over 10 draws of the data "
           f"stop at a = {lesson_fits[:, 0].min():.2f} to {lesson_fits[:, 0].max():.2f}, "
@@ -142,7 +143,7 @@ def main(argv=None):
     plot.plot_losses({f"SGD, lr {LR}": losses}, path=path, title="Lesson 1: mean squared error")
     pictures.append(saved(path, "loss curve"))
     return {"a": a, "b": b, "gradient_difference": difference,
-            "initial_rmse": rmse(GUESS_A, GUESS_B, x, y), "final_rmse": rmse(a, b, x, y),
+            "initial_rmse": initial_rmse, "final_rmse": final_rmse,
             "pictures": pictures}
 
 

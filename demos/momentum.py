@@ -12,15 +12,16 @@
 # %%
 import numpy as np
 
-from microgd import Tensor, data, optim, plot
+from microgd import data, optim, plot
 
 try:
     from demos.common import parse_args, saved
+    from demos.lesson2_sgd import GUESS, LR, fit, loss_at
 except ModuleNotFoundError:  # run as `python demos/momentum.py`, or from demos/
     from common import parse_args, saved
+    from lesson2_sgd import GUESS, LR, fit, loss_at
 
-GUESS = [-1.0, 1.0]
-LR, STEPS = 0.1, 50
+STEPS = 50
 OPTIMIZERS = {
     "SGD": lambda p: optim.SGD(p, lr=LR),
     "lesson momentum (0.8, dampening 0.8)": lambda p: optim.SGD(p, lr=LR, momentum=0.8,
@@ -29,33 +30,6 @@ OPTIMIZERS = {
     "Nesterov 0.9": lambda p: optim.SGD(p, lr=LR, momentum=0.9, nesterov=True),
     "Adam (lr 0.1)": lambda p: optim.Adam(p, lr=LR),
 }
-
-
-# %%
-def run(make_optimizer, X, y, steps=STEPS):
-    """Minimise the mean squared error of X @ a from a = (-1, 1).
-
-    Args:
-        make_optimizer: builds the optimizer from the parameter list.
-        X, y: the data (numpy arrays).
-        steps: the number of steps. Default 50.
-
-    Returns:
-        (path, losses): a before each step and after the last, shape (steps + 1, 2),
-        and the loss before each step.
-    """
-    X, y = Tensor(X), Tensor(y)
-    a = Tensor(GUESS, requires_grad=True)
-    opt = make_optimizer([a])
-    path, losses = [a.data.copy()], []
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = ((X @ a - y) ** 2).mean()
-        loss.backward()
-        opt.step()
-        path.append(a.data.copy())
-        losses.append(loss.item())
-    return np.array(path), losses
 
 
 # %% [markdown]
@@ -84,12 +58,13 @@ def main(argv=None):
     args = parse_args(argv, "Lesson 3: momentum, Nesterov and Adam on the lesson 2 line.")
     X, y = data.lesson2(seed=0)
     best = np.linalg.lstsq(X, y, rcond=None)[0]
-    best_loss = float(np.mean((X @ best - y) ** 2))
+    best_loss = loss_at(best, X, y)
     print(f"lesson 2 data ({len(X)} points); minimum at a = ({best[0]:.4f}, {best[1]:.4f}),"
           f" loss {best_loss:.4f}; {STEPS} steps from a = {GUESS}, lr {LR}")
     paths, losses = {}, {}
-    for name, make in OPTIMIZERS.items():
-        paths[name], losses[name] = run(make, X, y)
+    for name, make in OPTIMIZERS.items():  # lesson 2's loop, another optimizer each
+        _, path, losses[name] = fit(X, y, STEPS, report=None, make_optimizer=make)
+        paths[name] = np.array(path)
 
     by_hand = lesson_momentum(X, y)
     difference = float(np.abs(by_hand - paths["lesson momentum (0.8, dampening 0.8)"]).max())
@@ -100,7 +75,7 @@ def main(argv=None):
     print(f"  {'optimizer':38s} {'a':>8s} {'b':>8s} {'loss':>8s}  "
           f"steps to within 1% of the minimum")
     for name, track in paths.items():
-        final_loss = float(np.mean((X @ track[-1] - y) ** 2))
+        final_loss = loss_at(track[-1], X, y)
         close = [t for t, loss in enumerate(losses[name]) if loss <= 1.01 * best_loss]
         reached = str(close[0]) if close else f"> {STEPS}"
         print(f"  {name:38s} {track[-1][0]:8.4f} {track[-1][1]:8.4f} {final_loss:8.4f}  {reached}")

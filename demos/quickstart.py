@@ -4,8 +4,6 @@
 # Runs as a script (`python demos/quickstart.py`) and opens as a notebook.
 
 # %%
-import numpy as np
-
 import microgd as mg
 from microgd import Tensor, Value
 
@@ -22,9 +20,7 @@ def main(argv=None):
     print(mg.gradcheck(lambda a, b: (a * b + a ** 2).tanh(), [a, b]))   # True
 
     # %% The lesson's line on Tensors: y = x @ [3, 2] + noise, 100 steps of gradient descent.
-    rng = np.random.default_rng(0)
-    X = Tensor(np.c_[rng.uniform(-1, 1, 100), np.ones(100)])
-    y = X @ Tensor([3.0, 2.0]) + Tensor(rng.uniform(0, 1, 100))
+    X, y = map(Tensor, mg.data.lesson2(seed=0))   # rows [u, 1]; y = x @ [3, 2] + noise
     w = Tensor([-1.0, 1.0], requires_grad=True)
     for _ in range(100):
         loss = ((X @ w - y) ** 2).mean()

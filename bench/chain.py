@@ -52,15 +52,19 @@ def run(quick=False):
             runners["micrograd"] = _runner(micrograd_chain, n, steps)
         results = paired(runners, repeats)
         rows = rows_from(f"scalar chain N={n:,}", "float64", results,
-                         note=lambda name, ms: f"{median_seconds(ms) / (2 * n) * 1e9:.0f} ns/node")
+                         note=lambda name, ms: f"{_ns_per_node(median_seconds(ms), n):.0f} ns/node")
         if micrograd_error is not None:
             rows.append(Row(rows[0].workload, "micrograd", "float64", math.nan, None,
                             micrograd_error, f"recursion limit {sys.getrecursionlimit()}"))
-        ns_per_node[n] = rows[0].seconds / (2 * n) * 1e9
+        ns_per_node[n] = _ns_per_node(rows[0].seconds, n)
         report.rows += rows
     report.targets.append(Target(f"scalar chain: ns/node at N={sizes[-1]:,} over N=1,000",
                                  ns_per_node[sizes[-1]] / ns_per_node[1_000], FLAT_LIMIT))
     return report
+
+
+def _ns_per_node(seconds, n):
+    return seconds / (2 * n) * 1e9  # two op nodes per link
 
 
 def _fails(fn, n):

@@ -21,6 +21,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the repository
+REFERENCE = "microgd"  # the engine every ratio is of
+
 
 @dataclass
 class Measure:
@@ -165,12 +168,17 @@ def paired_ratio(mine, theirs):
     return statistics.median(a.seconds / b.seconds for a, b in zip(mine, theirs))
 
 
-def rows_from(workload, dtype, results, reference="microgd", note=None):
-    """Table rows for one paired run: the reference engine first, then each peer
+def median_faults(measures):
+    """The median minor page faults per step of several Measures."""
+    return statistics.median(m.minflt for m in measures)
+
+
+def rows_from(workload, dtype, results, note=None):
+    """Table rows for one paired run: microgd (REFERENCE) first, then each peer
     with its paired ratio. ``note(name, measures)`` may add a note per engine."""
     rows = []
     for name, measures in results.items():
-        ratio = None if name == reference else paired_ratio(results[reference], measures)
+        ratio = None if name == REFERENCE else paired_ratio(results[REFERENCE], measures)
         rows.append(Row(workload, name, dtype, median_seconds(measures), ratio,
                         measures[-1].loss, note(name, measures) if note else ""))
     return rows

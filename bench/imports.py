@@ -5,14 +5,12 @@ fresh processes taken in turns. Run alone: ``python -m bench.imports [--quick]``
 """
 
 import functools
-import os
 import subprocess
 import sys
 
-from .harness import Measure, Report, Target, main_for, paired, rows_from
+from .harness import ROOT, Measure, Report, Target, main_for, paired, rows_from
 
 LIMIT = 0.2  # seconds, issue 6
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGRAM = ("import time; t = time.perf_counter(); import {module}; "
            "print(time.perf_counter() - t)")
 

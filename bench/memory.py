@@ -15,13 +15,10 @@ LIMIT_MB = 5.0  # issue 6
 WARMUP_STEPS = 500
 
 
-def peak_rss_growth(steps, dtype="float64"):
+def peak_rss_growth(steps):
     """(MB of peak RSS growth over ``steps`` steps after warm-up, the Measure of those steps)."""
-    from . import small
-    from .data import mlp_weights
-    from .mlp import MicrogdMLP
-    task = small.task()
-    model = MicrogdMLP(task, mlp_weights(task.sizes), dtype)
+    from .mlp import build
+    model = build("bench.small", "microgd", "float64")
     timed_steps(model.step, WARMUP_STEPS)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     measure = timed_steps(model.step, steps)

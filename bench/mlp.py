@@ -8,13 +8,13 @@ turns the paired timings into table rows and targets.
 
 import functools
 import importlib
-import statistics
 from dataclasses import dataclass
 
 import numpy as np
 
 from .data import mlp_weights
-from .harness import CHILD, SWITCH_PAUSE, Report, Target, paired, rows_from, timed_steps
+from .harness import (CHILD, SWITCH_PAUSE, Report, Target, median_faults, paired, rows_from,
+                      timed_steps)
 
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
@@ -232,11 +232,15 @@ def _task(module):
     return importlib.import_module(module).task()
 
 
-def measure(module, engine, dtype, steps):
-    """Build ``engine`` fresh from the initial weights of ``module``'s task; time ``steps``."""
+def build(module, engine, dtype):
+    """``engine``'s model of ``module``'s task, fresh from the task's initial weights."""
     task = _task(module)
-    model = ENGINES[engine](task, mlp_weights(task.sizes), np.dtype(dtype).type)
-    return timed_steps(model.step, steps)
+    return ENGINES[engine](task, mlp_weights(task.sizes), np.dtype(dtype).type)
+
+
+def measure(module, engine, dtype, steps):
+    """Build ``engine`` fresh (see build); time ``steps`` of it."""
+    return timed_steps(build(module, engine, dtype).step, steps)
 
 
 def run_task(module, quick, dtypes, limits):
@@ -253,11 +257,11 @@ def run_task(module, quick, dtypes, limits):
     repeats = task.quick_repeats if quick else task.repeats
     report = Report()
     for dtype in dtypes:
-        runners = {name: functools.partial(_call, name, measure, module, name, dtype, steps)
+        runners = {name: functools.partial(_measure_where, module, name, dtype, steps)
                    for name in ENGINES}
         results = paired(runners, repeats, pause=SWITCH_PAUSE)
         rows = rows_from(task.name, dtype, results,
-                         note=lambda name, ms: f"minflt/step {_median_faults(ms):.0f}")
+                         note=lambda name, ms: f"minflt/step {median_faults(ms):.0f}")
         report.rows += rows
         ratios = {row.engine: row.ratio for row in rows}
         for name, limit in limits.items():
@@ -266,12 +270,8 @@ def run_task(module, quick, dtypes, limits):
     return report
 
 
-def _median_faults(measures):
-    return statistics.median(m.minflt for m in measures)
-
-
-def _call(engine, fn, *args):
-    """fn(*args), in the child process if ``engine`` needs one."""
+def _measure_where(module, engine, dtype, steps):
+    """measure(...), in the child process if ``engine`` needs one."""
     if engine in OWN_PROCESS:
-        return CHILD.call(fn, *args)
-    return fn(*args)
+        return CHILD.call(measure, module, engine, dtype, steps)
+    return measure(module, engine, dtype, steps)

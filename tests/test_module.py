@@ -169,8 +169,6 @@ def test_load_state_dict_keeps_the_parameter_objects_and_dtype():
 
 
 def test_parameters_are_labelled_with_their_names():
-    from microgd import nn
-
     class Net(nn.Module):
         def __init__(self):
             super().__init__()

@@ -133,9 +133,10 @@ def test_activations_work_on_tensors_values_and_lists():
 
 # --- the scalar engine ---------------------------------------------------------------------------
 
-def _pair(sizes, activation, in_features=2):
-    tensor_model = nn.MLP(in_features, sizes, activation=activation)
-    value_model = nn.MLP(in_features, sizes, activation=activation, engine="value")
+def _pair(sizes, activation, in_features=2, bias=True):
+    """The same MLP on both engines, the Value one loaded from the Tensor one."""
+    tensor_model = nn.MLP(in_features, sizes, activation=activation, bias=bias)
+    value_model = nn.MLP(in_features, sizes, activation=activation, bias=bias, engine="value")
     value_model.load_state_dict(tensor_model.state_dict())
     return tensor_model, value_model
 
@@ -161,7 +162,7 @@ def test_value_and_tensor_models_agree_on_outputs_and_gradients(sizes, activatio
     grads_t = np.concatenate([p.grad.ravel() for p in tensor_model.parameters()])
     grads_v = np.array([p.grad for p in value_model.parameters()])
     np.testing.assert_allclose(grads_v, grads_t, rtol=1e-12, atol=1e-14)
-    for (name, layer_t), layer_v in zip(tensor_model.named_modules(), value_model.modules()):
+    for layer_t, layer_v in zip(tensor_model.modules(), value_model.modules()):
         if isinstance(layer_t, nn.Linear):
             np.testing.assert_allclose(layer_v.weight.grad, layer_t.weight.grad, rtol=1e-12)
 
@@ -171,9 +172,7 @@ def test_value_and_tensor_models_agree_on_outputs_and_gradients(sizes, activatio
        bias=st.booleans(), seed=st.integers(0, 2 ** 16))
 def test_engines_agree_on_random_shapes_including_input_gradients(sizes, in_features, bias, seed):
     mg.manual_seed(seed)
-    tensor_model = nn.MLP(in_features, sizes, activation="tanh", bias=bias)
-    value_model = nn.MLP(in_features, sizes, activation="tanh", bias=bias, engine="value")
-    value_model.load_state_dict(tensor_model.state_dict())
+    tensor_model, value_model = _pair(sizes, "tanh", in_features, bias)
     x = np.random.default_rng(seed).normal(size=in_features)
     xt = Tensor(x, requires_grad=True)
     xv = [Value(v) for v in x]

@@ -38,7 +38,7 @@ def test_import_microgd_does_not_import_matplotlib():
     assert python("import sys, microgd; print('matplotlib' in sys.modules)") == "False"
 
 
-def test_headless_picks_agg_and_keeps_a_chosen_backend(tmp_path):
+def test_headless_picks_agg_and_keeps_a_chosen_backend():
     code = ("import matplotlib, microgd.plot as p; p.plot_losses([1.0, 0.5]); "
             "print(matplotlib.get_backend().lower())")
     assert python(code) == "agg"

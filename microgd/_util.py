@@ -7,7 +7,7 @@ import numpy as np
 
 from .value import Value
 
-__all__ = ["positive_int", "real_number", "non_negative", "zero_grads"]
+__all__ = ["positive_int", "real_number", "non_negative", "boolean", "zero_grads"]
 
 
 def positive_int(value, name, where):
@@ -33,6 +33,13 @@ def non_negative(value, name, where):
     value = real_number(value, name, where)
     if not value >= 0:  # also refuses nan
         raise ValueError(f"{where}: {name} must be >= 0, got {value}")
+    return value
+
+
+def boolean(value, name, where):
+    """``value`` if it is a bool, or a TypeError naming it."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{where}: {name} must be a bool, got {type(value).__name__} {value!r}")
     return value
 
 

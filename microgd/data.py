@@ -7,8 +7,8 @@ without touching that generator. All arrays are float64.
 
 import numpy as np
 
-from ._util import non_negative, positive_int, real_number
-from .autograd import Node
+from ._util import boolean, non_negative, positive_int, real_number
+from .ops import data_of
 from .random import generator
 
 __all__ = ["line", "lesson2", "sin_cubed", "circle", "moons", "batches"]
@@ -136,9 +136,7 @@ def batches(X, y, batch_size, shuffle=True, seed=None):
         raise ValueError(f"batches: X has {len(X)} samples but y has {len(y)}; they must "
                          "match along axis 0")
     batch_size = positive_int(batch_size, "batch_size", "batches")
-    if not isinstance(shuffle, bool):
-        raise TypeError(f"batches: shuffle must be a bool, got {type(shuffle).__name__} "
-                        f"{shuffle!r}")
+    boolean(shuffle, "shuffle", "batches")
     order = generator(seed).permutation(len(X)) if shuffle else np.arange(len(X))
     return _iterate(X, y, order, batch_size)
 
@@ -150,9 +148,7 @@ def _iterate(X, y, order, batch_size):
 
 
 def _samples(a, what):
-    if isinstance(a, Node):
-        a = a.data
-    a = np.asarray(a)
+    a = np.asarray(data_of(a))
     if a.ndim == 0:
         raise ValueError(f"batches: {what} must have a sample axis, got a scalar {a!r}")
     return a

@@ -12,8 +12,8 @@ import numbers
 import numpy as np
 
 from . import ops
+from .ops import data_of
 from ._util import non_negative
-from .autograd import no_grad
 from .tensor import Tensor, _apply2, linear
 from .value import Value
 
@@ -51,8 +51,7 @@ def log_softmax(x, axis=-1):
 
 def _detached_max(x, axis, where):
     _check_tensor(x, "x", where)
-    with no_grad():
-        return x.max(axis=axis, keepdims=True)
+    return x.detach().max(axis=axis, keepdims=True)
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -64,12 +63,14 @@ def mse_loss(input, target, reduction="mean"):
         reduction: "mean" (default), "sum" or "none".
     """
     if _is_scalar_engine(input):
-        return _reduce_values([(a - b) ** 2 for a, b in _value_pairs(input, target, "mse_loss")],
-                              reduction, "mse_loss")
+        pairs = _value_pairs(input, target, "mse_loss")
+        _check_reduction(reduction, "mse_loss")
+        return _reduce_values([(a - b) ** 2 for a, b in pairs], reduction, "mse_loss")
     input, target = _same_shape(input, target, "mse_loss")
+    _check_reduction(reduction, "mse_loss")
     if reduction in ("mean", "sum"):  # one node, one pass over the data
         return _apply2(ops.SQUARED_ERROR, input, target, (reduction == "mean",))
-    return _reduce((input - target) ** 2, reduction, "mse_loss")
+    return (input - target) ** 2
 
 
 def cross_entropy(input, target, reduction="mean"):
@@ -87,8 +88,9 @@ def cross_entropy(input, target, reduction="mean"):
         raise ValueError(f"cross_entropy: input must be logits of shape (N, C), got shape "
                          f"{input.shape}")
     labels = _class_labels(target, input.shape, "cross_entropy")
+    _check_reduction(reduction, "cross_entropy")
     picked = log_softmax(input, axis=1)[np.arange(len(labels)), labels]
-    return _reduce(-picked, reduction, "cross_entropy")
+    return _reduce(-picked, reduction)
 
 
 def binary_cross_entropy(input, target, reduction="mean"):
@@ -106,8 +108,9 @@ def binary_cross_entropy(input, target, reduction="mean"):
         if t.size and not (np.all(t.data >= 0) and np.all(t.data <= 1)):
             raise ValueError(f"binary_cross_entropy: every element of {what} must be in "
                              f"[0, 1], got values in [{t.data.min()}, {t.data.max()}]")
+    _check_reduction(reduction, "binary_cross_entropy")
     loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
-    return _reduce(loss, reduction, "binary_cross_entropy")
+    return _reduce(loss, reduction)
 
 
 def _clamped_log(p):
@@ -126,10 +129,11 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
         reduction: "mean" (default), "sum" or "none".
     """
     input, target = _same_shape(input, target, "binary_cross_entropy_with_logits")
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
     # The sign is a constant mask, so the derivative at 0 is sigmoid(0) = 1/2.
     positive = (input.data >= 0).astype(input.dtype)
     softplus = input * positive + (1 + (input * (1 - 2 * positive)).exp()).log()
-    return _reduce(softplus - input * target, reduction, "binary_cross_entropy_with_logits")
+    return _reduce(softplus - input * target, reduction)
 
 
 def hinge_loss(scores, labels, parameters=None, alpha=0.0):
@@ -144,7 +148,7 @@ def hinge_loss(scores, labels, parameters=None, alpha=0.0):
     alpha = non_negative(alpha, "alpha", "hinge_loss")
     if _is_scalar_engine(scores):
         pairs = _value_pairs(scores, labels, "hinge_loss")
-        _check_signs(np.array([_float(y) for _, y in pairs]))
+        _check_signs(np.array([float(y) for _, y in pairs]))
         loss = _reduce_values([(1 - s * y).relu() for s, y in pairs], "mean", "hinge_loss")
     else:
         scores, labels = _same_shape(scores, labels, "hinge_loss")
@@ -210,14 +214,16 @@ def _class_labels(target, logits_shape, where):
     return raw
 
 
-def _reduce(loss, reduction, where):
+def _check_reduction(reduction, where):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{where}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(loss, reduction):
+    """loss reduced as ``reduction`` says, which _check_reduction has accepted."""
     if reduction == "mean":
         return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{where}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    return loss.sum() if reduction == "sum" else loss
 
 
 def _is_scalar_engine(x):
@@ -229,25 +235,19 @@ def _value_pairs(input, target, where):
     inputs = [input] if isinstance(input, Value) else list(input)
     if isinstance(target, (Value, numbers.Real)):
         targets = [target]
-    elif isinstance(target, Tensor):
-        targets = target.data.ravel().tolist()
+    elif isinstance(target, (Tensor, np.ndarray)):
+        targets = np.ravel(data_of(target)).tolist()
     else:
-        targets = np.ravel(target).tolist() if isinstance(target, np.ndarray) else list(target)
+        targets = list(target)
     if len(inputs) != len(targets):
         raise ValueError(f"{where}: {len(inputs)} inputs but {len(targets)} targets; "
                          "give one target per input")
     return list(zip(inputs, targets))
 
 
-def _float(x):
-    return x.data if isinstance(x, Value) else float(x)
-
-
 def _reduce_values(terms, reduction, where):
     if reduction == "none":
         return terms
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{where}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
     if not terms:
         raise ValueError(f"{where}: no samples to reduce")
     total = _total(terms)

@@ -125,11 +125,11 @@ def _zeros_like(x):
 
 def _analytic_jacobians(outputs, inputs):
     """One (total output elements, input elements) matrix per input, by reverse mode."""
-    rows = sum(_flat(o).size for o in outputs)
-    jac = [np.zeros((rows, _flat(x).size)) for x in inputs]
+    rows = sum(np.size(o.data) for o in outputs)
+    jac = [np.zeros((rows, np.size(x.data))) for x in inputs]
     row = 0
     for o in outputs:
-        size = _flat(o).size
+        size = np.size(o.data)
         if not o.requires_grad:  # a constant output: its gradient is zero
             row += size
             continue
@@ -151,7 +151,7 @@ def _numeric_jacobian(fn, inputs, x, eps):
     """The (total output elements, elements of x) matrix by central differences."""
     columns = []
     flat = x.data.reshape(-1) if isinstance(x, Tensor) else None
-    for k in range(_flat(x).size):
+    for k in range(np.size(x.data)):
         evaluations = []
         for step in (eps, -eps):
             if flat is None:

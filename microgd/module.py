@@ -12,8 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._util import zero_grads
-from .autograd import Node
+from ._util import boolean, zero_grads
+from .ops import data_of
 from .tensor import Tensor
 from .value import Value
 
@@ -93,15 +93,21 @@ class Module:
         if registry is None:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__(): call "
                                  f"super().__init__() first in {type(self).__name__}.__init__")
-        registry.pop(name, None)
+        if self._register(name, value):
+            _label_parameters(self)
+
+    def _register(self, name, value):
+        """Set attribute ``name``, registering a module or parameter; True if it was one."""
+        self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        object.__setattr__(self, name, value)
         if isinstance(value, Module):
             self._modules[name] = value
         elif _is_parameter(value):
-            registry[name] = value
-        object.__setattr__(self, name, value)
-        if isinstance(value, Module) or _is_parameter(value):
-            _label_parameters(self)
+            self._parameters[name] = value
+        else:
+            return False
+        return True
 
     def __delattr__(self, name):
         self._parameters.pop(name, None)
@@ -187,8 +193,7 @@ class Module:
         Args:
             mode: True (default) for training, False for evaluation.
         """
-        if not isinstance(mode, bool):
-            raise TypeError(f"train: mode must be a bool, got {type(mode).__name__} {mode!r}")
+        boolean(mode, "mode", "train")
         for m in self.modules():
             object.__setattr__(m, "training", mode)
         return self
@@ -289,10 +294,8 @@ def _as_array(p):
 
 
 def _numeric_array(x):
-    if isinstance(x, Node):
-        x = x.data
     try:
-        array = np.asarray(x)
+        array = np.asarray(data_of(x))
     except (TypeError, ValueError):
         return None
     return array if array.dtype.kind in "biuf" else None

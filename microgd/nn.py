@@ -13,11 +13,11 @@ import numbers
 import numpy as np
 
 from . import functional
-from ._util import positive_int
+from ._util import boolean, positive_int
 from .autograd import Node
-from .module import Module, ValueArray
+from .module import Module, ValueArray, _label_parameters
 from .random import generator
-from .tensor import Tensor, linear
+from .tensor import Tensor, _float_dtype, linear
 from .value import Value, linear as value_linear
 
 __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "MSELoss",
@@ -49,8 +49,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = positive_int(in_features, "in_features", "Linear")
         self.out_features = positive_int(out_features, "out_features", "Linear")
-        if not isinstance(bias, bool):
-            raise TypeError(f"Linear: bias must be a bool, got {type(bias).__name__} {bias!r}")
+        boolean(bias, "bias", "Linear")
         self.engine = _check_engine(engine, "Linear")
         dtype = _check_dtype(dtype, engine, "Linear")
         bound = 1 / math.sqrt(self.in_features)
@@ -101,9 +100,7 @@ def _check_dtype(dtype, engine, where):
         dtype = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{where}: dtype must be a numpy floating dtype, got {dtype!r}") from None
-    if dtype.kind != "f":
-        raise TypeError(f"{where}: dtype must be a floating dtype (float32 or float64), "
-                        f"got {dtype}")
+    dtype = _float_dtype(dtype, where)
     if engine == "value" and dtype != np.float64:
         raise ValueError(f"{where}: dtype={dtype} needs engine='tensor'; Values hold "
                          "Python floats (float64)")
@@ -175,7 +172,8 @@ class Sequential(Module):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential: argument {i} must be a Module, got "
                                 f"{type(m).__name__}")
-            self.add_module(str(i), m)
+            self._register(str(i), m)
+        _label_parameters(self)
 
     def forward(self, x):
         """Pass x through each module in turn."""
@@ -227,7 +225,7 @@ class MLP(Sequential):
 
     def __init__(self, in_features, sizes, activation="relu", bias=True, engine="tensor",
                  dtype=None):
-        positive_int(in_features, "in_features", "MLP")
+        n = positive_int(in_features, "in_features", "MLP")
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
             raise TypeError(f"MLP: sizes must be a list of ints, got {type(sizes).__name__}")
         sizes = [positive_int(s, f"sizes[{i}]", "MLP") for i, s in enumerate(sizes)]
@@ -237,7 +235,6 @@ class MLP(Sequential):
             raise ValueError(f"MLP: activation must be one of {sorted(_ACTIVATIONS)}, got "
                              f"{activation!r}")
         layers = []
-        n = in_features
         for i, size in enumerate(sizes):
             if i:
                 layers.append(_ACTIVATIONS[activation]())

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._util import non_negative, positive_int, real_number, zero_grads
+from ._util import boolean, non_negative, positive_int, real_number, zero_grads
 from .autograd import Node, enable_grad
 from .ops import data_of
 
@@ -104,7 +104,10 @@ class Optimizer:
             g = p.grad
             if g is None:
                 continue
-            yield p, data_of(g), self.state.setdefault(p, {})  # raw after create_graph too
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = {}
+            yield p, data_of(g), state  # raw after create_graph too
 
     # --- checkpoints ----------------------------------------------------------------------
     def state_dict(self):
@@ -182,21 +185,9 @@ def _zeros_like(x):
     return np.zeros_like(x) if isinstance(x, np.ndarray) else 0.0
 
 
-def _check_lr(group, where):
-    lr = real_number(group["lr"], "lr", where)
-    if not lr >= 0:
-        raise ValueError(f"Invalid learning rate: {group['lr']}")
-
-
-def _check_flag(group, key, where):
-    if not isinstance(group[key], bool):
-        raise TypeError(f"{where}: {key} must be a bool, got {type(group[key]).__name__} "
-                        f"{group[key]!r}")
-
-
-def _check_weight_decay(group, where):
-    if not real_number(group["weight_decay"], "weight_decay", where) >= 0:
-        raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+def _check_at_least_zero(group, key, where, what):
+    if not real_number(group[key], key, where) >= 0:
+        raise ValueError(f"Invalid {what}: {group[key]}")
 
 
 class SGD(Optimizer):
@@ -233,13 +224,12 @@ class SGD(Optimizer):
                                       maximize=maximize))
 
     def _check_group(self, group):
-        _check_lr(group, "SGD")
-        if not real_number(group["momentum"], "momentum", "SGD") >= 0:
-            raise ValueError(f"Invalid momentum value: {group['momentum']}")
+        _check_at_least_zero(group, "lr", "SGD", "learning rate")
+        _check_at_least_zero(group, "momentum", "SGD", "momentum value")
         real_number(group["dampening"], "dampening", "SGD")
-        _check_weight_decay(group, "SGD")
-        _check_flag(group, "nesterov", "SGD")
-        _check_flag(group, "maximize", "SGD")
+        _check_at_least_zero(group, "weight_decay", "SGD", "weight_decay value")
+        boolean(group["nesterov"], "nesterov", "SGD")
+        boolean(group["maximize"], "maximize", "SGD")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(f"Nesterov momentum requires a momentum and zero dampening, got "
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
@@ -295,18 +285,17 @@ class Adam(Optimizer):
 
     def _check_group(self, group):
         where = type(self).__name__
-        _check_lr(group, where)
-        if not real_number(group["eps"], "eps", where) >= 0:
-            raise ValueError(f"Invalid epsilon value: {group['eps']}")
+        _check_at_least_zero(group, "lr", where, "learning rate")
+        _check_at_least_zero(group, "eps", where, "epsilon value")
         betas = group["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
         for i, beta in enumerate(betas):
             if not 0 <= real_number(beta, f"betas[{i}]", where) < 1:
                 raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        _check_weight_decay(group, where)
-        _check_flag(group, "amsgrad", where)
-        _check_flag(group, "maximize", where)
+        _check_at_least_zero(group, "weight_decay", where, "weight_decay value")
+        boolean(group["amsgrad"], "amsgrad", where)
+        boolean(group["maximize"], "maximize", where)
 
     def _step_group(self, group):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
@@ -380,7 +369,6 @@ class LRScheduler:
             group["initial_lr"] = group["lr"]
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = -1
-        self._last_lr = []
         self.step()
 
     def lr_at(self, base_lr, epoch):
@@ -400,8 +388,7 @@ class LRScheduler:
 
     def state_dict(self):
         """Everything but the optimizer, as a dict."""
-        return {k: (list(v) if isinstance(v, list) else v)
-                for k, v in self.__dict__.items() if k != "optimizer"}
+        return _lists_copied((k, v) for k, v in self.__dict__.items() if k != "optimizer")
 
     def load_state_dict(self, state_dict):
         """Restore what ``state_dict()`` saved."""
@@ -410,8 +397,7 @@ class LRScheduler:
         if got != expected:
             raise ValueError(f"{type(self).__name__}.load_state_dict: expected the keys "
                              f"{expected}, got {got!r}")
-        self.__dict__.update({k: (list(v) if isinstance(v, list) else v)
-                              for k, v in state_dict.items()})
+        self.__dict__.update(_lists_copied(state_dict.items()))
 
 
 class StepLR(LRScheduler):
@@ -452,3 +438,8 @@ class CosineAnnealingLR(LRScheduler):
     def lr_at(self, base_lr, epoch):
         return self.eta_min + (base_lr - self.eta_min) * (
             1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+
+def _lists_copied(items):
+    """A dict of (key, value) pairs, each list value copied (a scheduler's state)."""
+    return {k: (list(v) if isinstance(v, list) else v) for k, v in items}

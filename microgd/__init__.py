@@ -6,7 +6,7 @@ numpy-backed node (whole layers per node). Both run on one backward driver.
 
 from .autograd import GraphFreedError, enable_grad, grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .tensor import Tensor
+from .tensor import Tensor, cat, stack, where
 from .value import Value
 from . import allocator, data, functional, nn, optim
 from .allocator import keep_freed_memory

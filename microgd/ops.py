@@ -1,26 +1,37 @@
-"""Every differentiable op, defined once: its forward and its derivative side by side.
+"""Every differentiable op, defined once: its forwards and its derivative side by side.
 
 An ``Op`` has a forward on Python floats (for Value), a forward on numpy arrays
-(for Tensor) and one vector-Jacobian product per input. A VJP is called as
+(for Tensor) and one vector-Jacobian product (VJP) per input. A VJP is called as
 ``vjp(g, out, *inputs, *ctx)`` and returns d(result)/d(input) given
-``g = d(result)/d(out)``:
+``g = d(result)/d(out)`` (``ctx``: the op's non-differentiable arguments):
 
 - in a plain backward, ``g``, ``out`` and the inputs are raw floats or arrays,
   so the rule runs at numpy speed and records nothing;
 - with ``create_graph=True`` they are the Values/Tensors themselves, so the very
   same expression is recorded and can be differentiated again.
 
-A rule returns a new array, a view, or ``g`` itself, never an array kept elsewhere:
-the driver stores a new array as a leaf's ``.grad`` without copying it.
+An op is also a function on floats, arrays and nodes alike (``COS(x)``), which is
+how a rule uses another op (the derivative of sin is ``g * COS(x)``). A rule
+returns a new array, a view, or ``g`` itself, never an array kept elsewhere: the
+driver stores a new array as a leaf's ``.grad`` without copying it. The walks sum
+a gradient back to its input's shape when an op broadcast it, so the rules here
+are written for the output's shape.
 
-The helpers below (``power``, ``log``, ``broadcast_to``, ``scatter``...) are the few
-places where floats, arrays and nodes need different spellings of one function.
-The driver sums a gradient back to its input's shape when an op broadcast it,
-so the rules here are written for the output's shape.
+Adding an op:
+
+1. Write its ``Op(...)`` below: name, forward on floats (None for a Tensor-only
+   op), forward on arrays, one VJP per input, with the maths in a comment above.
+   Scalar forwards follow IEEE (inf and nan, as numpy), never raise.
+2. Give it ``method="name"`` and ``doc="..."``: Value and Tensor get ``x.name()``
+   (operators.py makes the methods from this table; Value's fast recording builder
+   is made on first use). An op with extra arguments (``clamp``) or two inputs gets a
+   one-line method in operators.py instead.
+3. Add a row to the op table of tests/test_ops.py: it runs the op on Values and
+   Tensors through gradcheck and gradgradcheck.
 """
 
+import functools
 import math
-import numbers
 import operator
 
 import numpy as np
@@ -31,25 +42,66 @@ from .autograd import Node
 class Op:
     """A differentiable primitive: name, forwards, and one VJP per input.
 
+    Args:
+        name: shown in drawings and errors.
+        scalar: forward on Python floats, or None for a Tensor-only op.
+        array: forward on numpy arrays.
+        *vjps: one rule per input; or with ``variadic``, one rule called as
+            ``rule(i, g, out, *inputs, *ctx)`` for the ``i``-th of any number of inputs.
+        method: the name of the Value/Tensor method that applies it, if any.
+        doc: that method's docstring.
+
     ``spent`` is the same op as it stands in a Tensor graph that backward has freed:
-    the driver refuses to run through it (``live`` is False) while drawings still see
+    the walk refuses to run through it (``live`` is False) while drawings still see
     its name and arguments. (A Value's tape keeps its own record of freed ops.)
     """
 
-    __slots__ = ("name", "scalar", "array", "vjps", "live", "spent")
+    __slots__ = ("name", "scalar", "array", "vjps", "method", "doc", "live", "spent",
+                 "variadic")
 
-    def __init__(self, name, scalar, array, *vjps, live=True):
-        if len(vjps) > 3:  # a node keeps its inputs in three slots (autograd.Linked)
-            raise ValueError(f"op {name!r}: an op takes at most three inputs, got {len(vjps)}")
+    def __init__(self, name, scalar, array, *vjps, method=None, doc=None, variadic=False,
+                 live=True):
         self.name = name
-        self.scalar = scalar  # forward on Python floats, or None (Tensor-only op)
-        self.array = array    # forward on numpy arrays
-        self.vjps = vjps
+        self.scalar = scalar
+        self.array = array
+        self.vjps = _EveryInput(vjps[0]) if variadic else vjps
+        self.variadic = variadic
+        self.method = method
+        self.doc = doc
         self.live = live
-        self.spent = Op(name, scalar, array, *vjps, live=False) if live else self
+        self.spent = self if not live else Op(name, scalar, array, *vjps, method=method,
+                                              doc=doc, variadic=variadic, live=False)
 
     def __repr__(self):
         return f"Op({self.name!r})" if self.live else f"Op({self.name!r}, freed)"
+
+    def __call__(self, *args):
+        """Apply the op to floats, arrays or nodes (recorded when a node requires grad).
+
+        ``args``: the op's inputs, then its extra arguments (as its VJPs take them).
+        """
+        if self.variadic:
+            raise TypeError(f"op {self.name!r} takes any number of inputs: apply it "
+                            "through its Tensor function")
+        n = len(self.vjps)
+        for x in args[:n]:
+            if isinstance(x, Node):
+                return x._apply(self, args[:n], args[n:])
+        if self.scalar is not None and isinstance(args[0], float):
+            return self.scalar(*args)
+        return self.array(*args)
+
+
+class _EveryInput:
+    """The VJPs of an op of any number of inputs: one rule, told which input."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def __getitem__(self, i):
+        return functools.partial(self.rule, i)
 
 
 # --- scalar forwards with IEEE semantics (inf and nan, as numpy), not Python exceptions ---
@@ -84,6 +136,10 @@ def _pow(a, b):
             return float(np.power(np.float64(a), np.float64(b)))
 
 
+def _sqrt(x):
+    return math.sqrt(x) if x >= 0 else math.nan
+
+
 def _sigmoid(x):
     if x >= 0:
         return 1.0 / (1.0 + _exp(-x))
@@ -96,50 +152,49 @@ def _sigmoid_array(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def _softplus(x):
+    return x + math.log1p(_exp(-x)) if x > 0 else math.log1p(_exp(x))
+
+
 def _relu(x):
     return 0.0 if x <= 0 else x
 
 
-# --- helpers that take floats, arrays or nodes ------------------------------------------
+def _clamp(x, low, high):
+    if low is not None and x < low:
+        x = float(low)
+    if high is not None and x > high:
+        x = float(high)
+    return x
+
+
+# --- what rules need on floats, arrays or nodes alike ----------------------------------------
 
 def data_of(x):
     """The raw float or array behind x (x itself when it is already raw)."""
     return x.data if isinstance(x, Node) else x
 
 
-def power(x, e):
-    """x ** e on floats (IEEE, never complex), arrays or nodes."""
-    if isinstance(x, float):
-        return _pow(x, float(e))
-    return x ** e  # the operator takes numpy's fast paths for 2, 0.5, -1
+def _mask(condition, like):
+    """A constant 0/1 factor where ``condition`` holds: a float for floats, else an
+    array (of ``like``'s dtype, so a float32 gradient stays float32)."""
+    if isinstance(condition, (bool, np.bool_)):
+        return 1.0 if condition else 0.0
+    return condition.astype(data_of(like).dtype)
 
 
-def log(x):
-    """Natural log on floats (IEEE), arrays or nodes."""
-    if isinstance(x, Node):
-        return x.log()
-    if isinstance(x, float):
-        return _log(x)
-    return np.log(x)
+def _share(a, b):
+    """The share of maximum(a, b)'s gradient that goes to a: 1, 1/2 at a tie, else 0."""
+    a, b = data_of(a), data_of(b)
+    return (_mask(a > b, a) + _mask(a == b, a) * 0.5)
 
 
-def broadcast_to(x, shape):
-    """x repeated along broadcast axes up to ``shape`` (a read-only view for arrays)."""
-    if isinstance(x, Node):
-        return x.broadcast_to(shape)
-    return np.broadcast_to(x, shape)
-
-
-def scatter(g, shape, index):
-    """Zeros of ``shape`` with ``g`` added at ``index``; repeated indices accumulate."""
-    if isinstance(g, Node):
-        return g._scatter(shape, index)
-    out = np.zeros(shape, dtype=g.dtype)
-    if is_basic_index(index):
-        out[index] = g  # basic indexing never selects an element twice
-    else:
-        np.add.at(out, index, g)
-    return out
+def _zero_where(condition, g, x):
+    """x, but 0 where ``condition`` holds: a true 0, where x * 0 would keep an inf or a
+    nan of x (``g``: the gradient x was made from, to make the 0 of its kind)."""
+    if isinstance(condition, (bool, np.bool_)):
+        return g * 0.0 if condition else x
+    return WHERE(0.0, x, condition)
 
 
 def matmul(a, b):
@@ -169,7 +224,22 @@ def _unreduce(g, x, axes, keepdims):
     """Spread the gradient of a reduction back over the reduced axes of x."""
     if not keepdims:
         g = g.reshape(kept_shape(x.shape, axes))
-    return broadcast_to(g, x.shape)
+    return BROADCAST(g, x.shape)
+
+
+def _count(x, axes):
+    """The number of elements a reduction over ``axes`` takes into each result."""
+    return math.prod(x.shape if axes is None else [x.shape[a] for a in axes])
+
+
+def _scatter(g, shape, index):
+    """Zeros of ``shape`` with ``g`` added at ``index``; repeated indices accumulate."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if is_basic_index(index):
+        out[index] = g  # basic indexing never selects an element twice
+    else:
+        np.add.at(out, index, g)
+    return out
 
 
 # --- elementwise, on Values and Tensors ---------------------------------------------------
@@ -191,17 +261,21 @@ MUL = Op("*", operator.mul, np.multiply,
 
 # a / b; d/da = 1/b, d/db = -a/b^2 = -out/b
 DIV = Op("/", _div, np.divide,
-         lambda g, out, a, b: g / b,
-         lambda g, out, a, b: -g * out / b)
+         lambda g, out, a, b: DIV(g, b),
+         lambda g, out, a, b: DIV(-g * out, b))
 
-# a ** b; d/da = b * a^(b-1), d/db = a^b * log(a)
+# a ** b; d/da = b * a^(b-1), d/db = a^b * log(a); at a = 0 their limits, where the
+# formulas give 0 * inf: d/da = 0 for b = 0, d/db = 0 for b >= 0 (as PyTorch, so that
+# relu(x) ** p can learn p)
 POW = Op("**", _pow, np.power,
-         lambda g, out, a, b: g * b * power(a, b - 1),
-         lambda g, out, a, b: g * out * log(a))
+         lambda g, out, a, b: _zero_where((data_of(a) == 0) & (data_of(b) == 0), g,
+                                          g * b * POW(a, b - 1)),
+         lambda g, out, a, b: _zero_where((data_of(a) == 0) & (data_of(b) >= 0), g,
+                                          g * out * LOG(a)))
 
-# x ** p for a constant number p; d/dx = p * x^(p-1)
+# x ** p for a constant number p; d/dx = p * x^(p-1), and 0 for p = 0 (not 0 * inf at x = 0)
 POW_CONST = Op("**", _pow, operator.pow,
-               lambda g, out, x, p: g * p * power(x, p - 1))
+               lambda g, out, x, p: g * p * POW_CONST(x, p - 1) if p != 0 else g * 0.0)
 
 # -x; d/dx = -1
 NEG = Op("neg", operator.neg, np.negative,
@@ -209,26 +283,97 @@ NEG = Op("neg", operator.neg, np.negative,
 
 # exp(x); d/dx = exp(x)
 EXP = Op("exp", _exp, np.exp,
-         lambda g, out, x: g * out)
+         lambda g, out, x: g * out,
+         method="exp", doc="e ** x (elementwise); inf where it overflows.")
 
 # log(x); d/dx = 1/x
 LOG = Op("log", _log, np.log,
-         lambda g, out, x: g / x)
+         lambda g, out, x: DIV(g, x),
+         method="log", doc="Natural log (elementwise); -inf at 0 and nan below, as numpy.")
 
 # tanh(x); d/dx = 1 - tanh(x)^2
 TANH = Op("tanh", math.tanh, np.tanh,
-          lambda g, out, x: g * (1 - out * out))
+          lambda g, out, x: g * (1 - out * out),
+          method="tanh", doc="Hyperbolic tangent (elementwise), exact for large |x|.")
 
 # sigmoid(x) = 1 / (1 + exp(-x)); d/dx = sigmoid(x) * (1 - sigmoid(x))
 SIGMOID = Op("sigmoid", _sigmoid, _sigmoid_array,
-             lambda g, out, x: g * out * (1 - out))
+             lambda g, out, x: g * out * (1 - out),
+             method="sigmoid",
+             doc="1 / (1 + exp(-x)) (elementwise), without overflow for large |x|.")
 
 # relu(x) = max(x, 0); d/dx = 1 where x > 0, else 0
 RELU = Op("relu", _relu, lambda x: np.maximum(x, 0),
-          lambda g, out, x: g * (x > 0))
+          lambda g, out, x: g * _mask(data_of(x) > 0, g),
+          method="relu", doc="max(x, 0), elementwise.")
+
+# |x|; d/dx = sign(x) (0 at 0, as PyTorch)
+ABS = Op("abs", abs, np.abs,
+         lambda g, out, x: g * (_mask(data_of(x) > 0, g) - _mask(data_of(x) < 0, g)),
+         method="abs", doc="|x|, elementwise.")
+
+# sqrt(x); d/dx = 1 / (2 sqrt(x))
+SQRT = Op("sqrt", _sqrt, np.sqrt,
+          lambda g, out, x: DIV(g * 0.5, out),
+          method="sqrt", doc="Square root (elementwise); nan below 0.")
+
+# sin(x); d/dx = cos(x)
+SIN = Op("sin", math.sin, np.sin,
+         lambda g, out, x: g * COS(x),
+         method="sin", doc="Sine (elementwise, radians).")
+
+# cos(x); d/dx = -sin(x)
+COS = Op("cos", math.cos, np.cos,
+         lambda g, out, x: -g * SIN(x),
+         method="cos", doc="Cosine (elementwise, radians).")
+
+# softplus(x) = log(1 + exp(x)); d/dx = sigmoid(x)
+SOFTPLUS = Op("softplus", _softplus, lambda x: np.logaddexp(0, x),
+              lambda g, out, x: g * SIGMOID(x),
+              method="softplus", doc="log(1 + exp(x)) (elementwise), without overflow.")
+
+# clamp(x, low, high): x limited to [low, high] (either may be None);
+# d/dx = 1 where low <= x <= high, else 0 (as PyTorch)
+CLAMP = Op("clamp", _clamp, lambda x, low, high: np.clip(x, low, high),
+           lambda g, out, x, low, high: g * _mask(data_of(out) == data_of(x), g))
+
+# maximum(a, b) elementwise; d/da = 1 where a > b, 1/2 where a = b (ties split), else 0
+MAXIMUM = Op("maximum", max, np.maximum,
+             lambda g, out, a, b: g * _share(a, b),
+             lambda g, out, a, b: g * _share(b, a))
+
+# minimum(a, b) elementwise; d/da = 1 where a < b, 1/2 where a = b, else 0
+MINIMUM = Op("minimum", min, np.minimum,
+             lambda g, out, a, b: g * _share(b, a),
+             lambda g, out, a, b: g * _share(a, b))
 
 
 # --- Tensor-only ops ----------------------------------------------------------------------
+
+# where(condition, a, b): a where condition holds, else b (condition: a boolean array);
+# d/da = 1 where condition, else 0; d/db the other way round
+WHERE = Op("where", None, lambda a, b, condition: np.where(condition, a, b),
+           lambda g, out, a, b, condition: WHERE(g, 0.0, condition),
+           lambda g, out, a, b, condition: WHERE(0.0, g, condition))
+
+
+def _cat_vjp(i, g, out, *inputs_and_axis):
+    *inputs, axis = inputs_and_axis
+    start = sum(x.shape[axis] for x in inputs[:i])
+    return g[(slice(None),) * axis + (slice(start, start + inputs[i].shape[axis]),)]
+
+
+# cat(inputs, axis): joined along an existing axis; d/d(input i) = g's slice of input i
+CAT = Op("cat", None, lambda *inputs_and_axis: np.concatenate(inputs_and_axis[:-1],
+                                                               axis=inputs_and_axis[-1]),
+         _cat_vjp, variadic=True)
+
+# stack(inputs, axis): joined along a new axis; d/d(input i) = g at index i of that axis
+STACK = Op("stack", None, lambda *inputs_and_axis: np.stack(inputs_and_axis[:-1],
+                                                            axis=inputs_and_axis[-1]),
+           lambda i, g, out, *inputs_and_axis: g[(slice(None),) * inputs_and_axis[-1] + (i,)],
+           variadic=True)
+
 
 def _matmul_da(g, out, a, b):
     if a.ndim == 1 and b.ndim == 1:          # (n,) @ (n,) -> ()
@@ -253,6 +398,7 @@ def _matmul_db(g, out, a, b):
 # a @ b (numpy matmul: 1-D and batched); d/da = g @ b^T, d/db = a^T @ g
 MATMUL = Op("matmul", None, matmul, _matmul_da, _matmul_db)
 
+
 def _linear(x, w, b=None):
     out = matmul(x, w.T)
     if b is not None:
@@ -271,6 +417,7 @@ LINEAR = Op("linear", None, _linear,
             lambda g, out, x, w, b=None: matmul(g, w),
             lambda g, out, x, w, b=None: matmul(_batch_rows(g).T, _batch_rows(x)),
             lambda g, out, x, w, b: _batch_rows(g).sum(axis=0))
+
 
 def _squared_error(a, b, mean):
     d = (a - b).ravel()
@@ -293,7 +440,7 @@ SUM = Op("sum", None, lambda x, axes, keepdims: np.sum(x, axis=axes, keepdims=ke
 
 # mean over axes; d/dx = 1/n, n the number of elements averaged
 MEAN = Op("mean", None, lambda x, axes, keepdims: np.mean(x, axis=axes, keepdims=keepdims),
-          lambda g, out, x, axes, keepdims: _unreduce(g, x, axes, keepdims) / (x.size // out.size))
+          lambda g, out, x, axes, keepdims: _unreduce(g, x, axes, keepdims) / _count(x, axes))
 
 
 def _extreme_dx(g, out, x, axes, keepdims):
@@ -322,13 +469,13 @@ TRANSPOSE = Op("transpose", None, np.transpose,
 
 # x[index]; the gradient is scattered back, repeated indices accumulating
 GETITEM = Op("index", None, operator.getitem,
-             lambda g, out, x, index: scatter(g, x.shape, index))
+             lambda g, out, x, index: SCATTER(g, x.shape, index))
 
 # the adjoint of indexing (used by create_graph); its gradient is indexing again
-SCATTER = Op("scatter", None, scatter,
+SCATTER = Op("scatter", None, _scatter,
              lambda g, out, x, shape, index: g[index])
 
-# x repeated to a broadcast shape; the driver sums the gradient back to x's shape
+# x repeated to a broadcast shape; the walk sums the gradient back to x's shape
 BROADCAST = Op("broadcast", None, np.broadcast_to,
                lambda g, out, x, shape: g)
 
@@ -336,86 +483,5 @@ BROADCAST = Op("broadcast", None, np.broadcast_to,
 ASTYPE = Op("astype", None, lambda x, dtype: x.astype(dtype),
             lambda g, out, x, dtype: g.astype(x.dtype))
 
-
-# --- the operators, once for both kinds of node ----------------------------------------------
-
-class Operators:
-    """The arithmetic, functions and comparisons that Value and Tensor share.
-
-    Each kind supplies ``_binary(op, a, b)`` (one of a and b is the node, the other
-    may be a number or an array, made a constant of the node's kind) and
-    ``_apply1(op, x, ctx=())``: run the op's forward and record it.
-    """
-
-    __slots__ = ()
-
-    def __add__(self, other):
-        return self._binary(ADD, self, other)
-
-    def __radd__(self, other):
-        return self._binary(ADD, other, self)
-
-    def __sub__(self, other):
-        return self._binary(SUB, self, other)
-
-    def __rsub__(self, other):
-        return self._binary(SUB, other, self)
-
-    def __mul__(self, other):
-        return self._binary(MUL, self, other)
-
-    def __rmul__(self, other):
-        return self._binary(MUL, other, self)
-
-    def __truediv__(self, other):
-        return self._binary(DIV, self, other)
-
-    def __rtruediv__(self, other):
-        return self._binary(DIV, other, self)
-
-    def __pow__(self, other):
-        if isinstance(other, (numbers.Real, np.number)):  # a constant exponent
-            return self._apply1(POW_CONST, self, (float(other),))
-        return self._binary(POW, self, other)
-
-    def __rpow__(self, other):
-        return self._binary(POW, other, self)
-
-    def __neg__(self):
-        return self._apply1(NEG, self)
-
-    def __pos__(self):
-        return self
-
-    def exp(self):
-        """e ** x (elementwise); inf where it overflows."""
-        return self._apply1(EXP, self)
-
-    def log(self):
-        """Natural log (elementwise); -inf at 0 and nan below, as numpy."""
-        return self._apply1(LOG, self)
-
-    def tanh(self):
-        """Hyperbolic tangent (elementwise), exact for large |x|."""
-        return self._apply1(TANH, self)
-
-    def relu(self):
-        """max(x, 0), elementwise."""
-        return self._apply1(RELU, self)
-
-    def sigmoid(self):
-        """1 / (1 + exp(-x)) (elementwise), without overflow for large |x|."""
-        return self._apply1(SIGMOID, self)
-
-    # Comparisons compare data: plain bools (Value) or boolean arrays (Tensor).
-    def __lt__(self, other):
-        return self.data < data_of(other)
-
-    def __le__(self, other):
-        return self.data <= data_of(other)
-
-    def __gt__(self, other):
-        return self.data > data_of(other)
-
-    def __ge__(self, other):
-        return self.data >= data_of(other)
+# The ops that are methods of Value and Tensor (operators.py makes the methods).
+METHODS = tuple(op for op in list(globals().values()) if isinstance(op, Op) and op.method)

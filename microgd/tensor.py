@@ -5,25 +5,27 @@ import numbers
 import numpy as np
 
 from . import ops
-from .autograd import Linked, Node, _mode
+from .autograd import Node, state
+from .linked import Linked, sort, walk
+from .operators import Operators
 
 
-def _make(data, op, parents, ctx=()):
-    """A new Tensor from an op; records the op only if some parent requires grad."""
+def _make(data, op, inputs, ctx=()):
+    """A new Tensor from an op; records the op only if some input requires grad."""
     out = Tensor.__new__(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
     out.grad = None
     out.label = ""
-    out._acc = None
-    out._mark = None
+    out._gathered = None
+    out._sort_mark = None
     out._retain = False
     out._ctx = ctx
     out.requires_grad = False
-    out._op = out._p0 = out._p1 = out._p2 = None
-    for p in parents:
-        if p.requires_grad and _mode.enabled:
+    out._op = out._input0 = out._input1 = out._input2 = out._more_inputs = None
+    for p in inputs:
+        if p.requires_grad and state.grad_enabled:
             out.requires_grad = True
-            out._link(op, parents)
+            out._link(op, inputs)
             break
     return out
 
@@ -46,7 +48,7 @@ def _apply1(op, x, ctx=()):
     return _make(op.array(x.data, *ctx), op, (x,), ctx)
 
 
-class Tensor(ops.Operators, Linked):
+class Tensor(Operators, Linked):
     """A numpy array that records the ops applied to it, for reverse-mode autodiff.
 
     Args:
@@ -59,12 +61,11 @@ class Tensor(ops.Operators, Linked):
         label: a name shown in graph drawings. Default "".
     """
 
-    __slots__ = ("_retain",)
+    __slots__ = ()
     __array_ufunc__ = None  # numpy defers to our reflected ops: array + Tensor -> Tensor
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
         self._init_leaf(_as_array(data, dtype), None, requires_grad, label)
-        self._retain = False
 
     # --- attributes -----------------------------------------------------------------------
     @property
@@ -219,10 +220,10 @@ class Tensor(ops.Operators, Linked):
         index = _raw_index(index)
         return _make(self.data[index], ops.GETITEM, (self,), (index,))
 
-    def _scatter(self, shape, index):
-        return _make(ops.scatter(self.data, shape, index), ops.SCATTER, (self,), (shape, index))
+    # --- what Operators and autograd need -------------------------------------------------
+    _sort = staticmethod(sort)
+    _walk = staticmethod(walk)
 
-    # --- what Operators and the driver need ----------------------------------------------
     def _lift(self, other):
         """The other side of a binary op as a Tensor (numbers keep this tensor's dtype)."""
         if isinstance(other, Tensor):
@@ -251,10 +252,16 @@ class Tensor(ops.Operators, Linked):
         return g.astype(self.data.dtype, copy=False)
 
     @staticmethod
-    def _wrap(raw):
+    def _constant(raw):
         return _const(np.asarray(raw))
 
     _apply1 = staticmethod(_apply1)
+
+    @staticmethod
+    def _apply(op, inputs, ctx):
+        node = next(x for x in inputs if isinstance(x, Tensor))
+        inputs = tuple(x if isinstance(x, Tensor) else node._lift(x) for x in inputs)
+        return _make(op.array(*[x.data for x in inputs], *ctx), op, inputs, ctx)
 
     @staticmethod
     def _binary(op, a, b):
@@ -264,7 +271,7 @@ class Tensor(ops.Operators, Linked):
             b = a._lift(b)
         return _apply2(op, a, b)
 
-    def _own(self, g):
+    def _fresh_grad(self, g):
         # A raw gradient may be a read-only broadcast view or shared with another input.
         return g if isinstance(g, Node) else np.array(g, dtype=self.data.dtype)
 
@@ -383,3 +390,58 @@ def _shape_arg(shape):
         return tuple(int(n) for n in shape)
     except (TypeError, ValueError):
         raise TypeError(f"a shape must be ints, got {shape!r}") from None
+
+
+def where(condition, input, other):
+    """``input`` where ``condition`` holds, else ``other`` (elementwise, broadcast).
+
+    Args:
+        condition: a boolean array or Tensor (not differentiated).
+        input, other: Tensors or numbers; the gradient goes to the side chosen.
+    """
+    condition = np.asarray(ops.data_of(condition))
+    if condition.dtype != np.bool_:
+        raise TypeError(f"where: condition must be boolean, got dtype {condition.dtype}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = Tensor(input)
+    try:
+        return Tensor._apply(ops.WHERE, (input, other), (condition,))
+    except ValueError:
+        raise ValueError(f"where: shapes {condition.shape}, {np.shape(ops.data_of(input))} "
+                         f"and {np.shape(ops.data_of(other))} cannot be broadcast "
+                         "together") from None
+
+
+def cat(tensors, dim=0):
+    """The tensors joined along the existing axis ``dim`` (their other sizes must match)."""
+    tensors = _joined("cat", tensors)
+    axis = _normalize_axes(dim, tensors[0].ndim, "cat")[0]
+    for i, t in enumerate(tensors):
+        if t.ndim != tensors[0].ndim or any(
+                n != m for j, (n, m) in enumerate(zip(t.shape, tensors[0].shape)) if j != axis):
+            raise ValueError(f"cat: tensors[{i}] has shape {t.shape}, tensors[0] {tensors[0].shape}:"
+                             f" sizes must match except in dimension {axis}")
+    return _make(ops.CAT.array(*[t.data for t in tensors], axis), ops.CAT, tensors, (axis,))
+
+
+def stack(tensors, dim=0):
+    """The tensors (all of one shape) joined along a new axis ``dim``."""
+    tensors = _joined("stack", tensors)
+    axis = _normalize_axes(dim, tensors[0].ndim + 1, "stack")[0]
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: tensors[{i}] has shape {t.shape}, tensors[0] "
+                             f"{tensors[0].shape}: stack expects each tensor to be equal size")
+    return _make(ops.STACK.array(*[t.data for t in tensors], axis), ops.STACK, tensors, (axis,))
+
+
+def _joined(name, tensors):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}: expected a list or tuple of Tensors, got "
+                        f"{type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{name}: expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: tensors[{i}] must be a Tensor, got {type(t).__name__}")
+    return tuple(tensors)

@@ -2,7 +2,7 @@
 
 Every Value keeps its gradient after backward, so each multiply of a small
 network can be printed, drawn and checked by hand. A Value made by an op is a
-handle onto its thread's tape (autograd.Tape), where the op is recorded.
+handle onto its thread's tape (tape.Tape), where the op is recorded.
 """
 
 import numbers
@@ -12,17 +12,19 @@ import weakref
 import numpy as np
 
 from . import ops
-from .autograd import TAPE_OPS, Node, _checked_label, _recording, _start_tape, _taping
-
+from .autograd import Node, checked_label, state
+from .operators import Operators
+from .tape import OPS_PER_TAPE, NewerTape, place, recording, sort, start_tape, walk
 
 _new = object.__new__
+_LAST = OPS_PER_TAPE - 1  # past this op, a new tape at the next expression (see Tape)
 
 
 def _builder(op):
     """The function that applies the two-input ``op`` to Values (and numbers).
 
-    + - * / make two thirds of a scalar network's nodes, so each gets a function of
-    its own that records onto the tape inline (see autograd.Tape): it serves as
+    + - * / make two thirds of a scalar network's nodes, so each op gets a function
+    of its own that records onto the tape inline (see tape.Tape): it serves as
     Value's method directly (``a * b`` calls ``build(a, b)``), with no call to spare.
     """
     forward = op.scalar
@@ -38,44 +40,50 @@ def _builder(op):
             b, bd = _operand(b)
         d = forward(ad, bd)
         try:
-            tape = _taping.into
+            tape = state.recording_into
         except AttributeError:  # the thread's first op
-            tape = _recording()
+            tape = recording()
         if tape is not None and ((a is not None and a.requires_grad)
                                  or (b is not None and b.requires_grad)):
-            # an input's place: its op's index on this tape, or itself (see Tape)
+            # Where the inputs are: tape.place(), spelled out (this is the hot path).
             try:
-                ra = None if a is None else a._k if a._t is tape else \
-                    a if a._t is None else _older(a, tape)
-                rb = None if b is None else b._k if b._t is tape else \
-                    b if b._t is None else _older(b, tape)
-            except _NewerTape:
-                _start_tape()
+                if a is None:
+                    ra = None
+                elif a._tape is tape:
+                    ra = a._index
+                elif a._tape is None:
+                    ra = a
+                else:
+                    ra = place(a, tape)
+                if b is None:
+                    rb = None
+                elif b._tape is tape:
+                    rb = b._index
+                elif b._tape is None:
+                    rb = b
+                else:
+                    rb = place(b, tape)
+            except NewerTape:
+                start_tape()
                 return build(ad if a is None else a, bd if b is None else b)
             k = len(tape) // 6
             if k > _LAST and ra.__class__ is not int and rb.__class__ is not int:
-                tape = _start_tape()  # a full tape ends where an expression begins
+                tape = start_tape()  # a full tape ends where an expression begins
                 k = 0
             tape += (op, ra, rb, ad, bd, d)
             out = _new(Value)
             out.data = d
-            out._t = tape
-            out._k = k
+            out._tape = tape
+            out._index = k
             out.requires_grad = True
             return out
         return _constant(d)
     return build
 
 
-_LAST = TAPE_OPS - 1  # past this op, a new tape at the next expression (see Tape)
-
-
 def _swapped(build):
     """The reflected method: ``2 * a`` calls ``a.__rmul__(2)``, which is build(2, a)."""
     return lambda self, other: build(other, self)
-
-
-_BUILDERS = {op: _builder(op) for op in (ops.ADD, ops.SUB, ops.MUL, ops.DIV, ops.POW)}
 
 
 def _builder1(op):
@@ -89,35 +97,51 @@ def _builder1(op):
         xd = x.data
         d = forward(xd, *ctx) if ctx else forward(xd)  # a star call costs twice a plain one
         try:
-            tape = _taping.into
+            tape = state.recording_into
         except AttributeError:  # the thread's first op
-            tape = _recording()
+            tape = recording()
         if tape is not None and x.requires_grad:
             try:
-                ref = x._k if x._t is tape else x if x._t is None else _older(x, tape)
-            except _NewerTape:
-                _start_tape()
+                if x._tape is tape:
+                    ref = x._index
+                elif x._tape is None:
+                    ref = x
+                else:
+                    ref = place(x, tape)
+            except NewerTape:
+                start_tape()
                 return apply(x, ctx)
             k = len(tape) // 6
             if k > _LAST and ref.__class__ is not int:
-                tape = _start_tape()  # a full tape ends where an expression begins
+                tape = start_tape()  # a full tape ends where an expression begins
                 k = 0
             tape += (op, ref, None, xd, ctx, d)
             out = _new(Value)
             out.data = d
-            out._t = tape
-            out._k = k
+            out._tape = tape
+            out._index = k
             out.requires_grad = True
             return out
         return _constant(d)
+    apply.__name__ = op.method or op.name
+    apply.__doc__ = op.doc
     return apply
 
 
-_BUILDERS1 = {op: _builder1(op) for op in (ops.NEG, ops.EXP, ops.LOG, ops.TANH, ops.SIGMOID,
-                                          ops.RELU, ops.POW_CONST)}
+class _Builders(dict):
+    """Each op's recording function, made on first use."""
+
+    def __missing__(self, op):
+        if op.scalar is None:
+            raise TypeError(f"{op.name}() works on Tensors, not on Values")
+        self[op] = _builder1(op) if len(op.vjps) == 1 else _builder(op)
+        return self[op]
 
 
-class Value(ops.Operators, Node):
+_BUILDERS = _Builders()
+
+
+class Value(Operators, Node):
     """A scalar that records the ops applied to it, for reverse-mode autodiff.
 
     Args:
@@ -127,98 +151,93 @@ class Value(ops.Operators, Node):
             (as in micrograd); Python numbers mixed into an expression become
             constants with requires_grad=False.
 
-    A Value made by an op is a handle onto its thread's tape (``_t``, at its
-    op ``_k``), where its op, inputs and gradient are kept; a leaf has ``_t`` None and
-    keeps its gradient (``_g``), its label and, during a backward, ``_acc``.
+    A Value made by an op is a handle onto its thread's tape (``_tape``, at its
+    op's ``_index``), where its op, inputs, gradient and label are kept; a leaf has
+    ``_tape`` None and keeps its gradient (``_leaf_grad``), its label (``_leaf_label``)
+    and, during a backward, the gradient gathered so far (``_gathered``).
     """
 
-    __slots__ = ("data", "requires_grad", "_g", "_label", "_t", "_k", "_acc", "_pc",
-                 "__weakref__")
-    _taped = True
+    __slots__ = ("data", "requires_grad", "_leaf_grad", "_leaf_label", "_tape", "_index",
+                 "_gathered", "_parents_cache", "__weakref__")
 
     def __init__(self, data, label="", requires_grad=True):
         self.data = _as_float(data)
         self.requires_grad = bool(requires_grad)
-        self._g = 0.0
-        self._label = _checked_label(label)
-        self._t = self._k = self._acc = None
+        self._leaf_grad = 0.0
+        self._leaf_label = checked_label(label)
+        self._tape = self._index = self._gathered = None
 
     def __repr__(self):
         label = self.label
         label = f", label={label!r}" if label else ""
         return f"Value(data={_fmt(self.data)}, grad={_fmt(self.grad)}{label})"
 
-    # The hot paths (see _builder, _builder1); ** comes from ops.Operators, and the
-    # docstrings of the functions too.
-    __add__, __radd__ = _BUILDERS[ops.ADD], _swapped(_BUILDERS[ops.ADD])
-    __sub__, __rsub__ = _BUILDERS[ops.SUB], _swapped(_BUILDERS[ops.SUB])
-    __mul__, __rmul__ = _BUILDERS[ops.MUL], _swapped(_BUILDERS[ops.MUL])
-    __truediv__, __rtruediv__ = _BUILDERS[ops.DIV], _swapped(_BUILDERS[ops.DIV])
-    __neg__ = _BUILDERS1[ops.NEG]
-    exp = _BUILDERS1[ops.EXP]
-    log = _BUILDERS1[ops.LOG]
-    tanh = _BUILDERS1[ops.TANH]
-    sigmoid = _BUILDERS1[ops.SIGMOID]
-    relu = _BUILDERS1[ops.RELU]
+    # The hot paths record inline (see _builder, _builder1); ** comes from Operators.
+    __add__ = _BUILDERS[ops.ADD]
+    __radd__ = _swapped(_BUILDERS[ops.ADD])
+    __sub__ = _BUILDERS[ops.SUB]
+    __rsub__ = _swapped(_BUILDERS[ops.SUB])
+    __mul__ = _BUILDERS[ops.MUL]
+    __rmul__ = _swapped(_BUILDERS[ops.MUL])
+    __truediv__ = _BUILDERS[ops.DIV]
+    __rtruediv__ = _swapped(_BUILDERS[ops.DIV])
+    __neg__ = _BUILDERS[ops.NEG]
 
     # --- what lives on the tape for a node, and on the Value for a leaf ----------------------
     @property
     def grad(self):
         """d(output)/d(self) after backward, accumulated (every Value keeps it); 0.0 before."""
-        return self._g if self._t is None else self._t.grad_at(self._k)
+        return self._leaf_grad if self._tape is None else self._tape.grad_at(self._index)
 
     @grad.setter
     def grad(self, g):
-        if self._t is None:
-            self._g = g
+        if self._tape is None:
+            self._leaf_grad = g
         else:
-            self._t.set_grad(self._k, g)
+            self._tape.set_grad(self._index, g)
 
     @property
     def label(self):
         """The name shown by repr and in drawings."""
-        if self._t is None:
-            return self._label
-        labels = self._t.labels
-        return "" if labels is None else labels.get(self._k, "")
+        if self._tape is None:
+            return self._leaf_label
+        labels = self._tape.labels
+        return "" if labels is None else labels.get(self._index, "")
 
     @label.setter
     def label(self, label):
-        label = _checked_label(label)
-        if self._t is None:
-            self._label = label
+        label = checked_label(label)
+        if self._tape is None:
+            self._leaf_label = label
         else:
-            if self._t.labels is None:
-                self._t.labels = {}
-            self._t.labels[self._k] = label
+            if self._tape.labels is None:
+                self._tape.labels = {}
+            self._tape.labels[self._index] = label
 
     @property
     def _op(self):
-        return None if self._t is None else self._t[6 * self._k]
+        return None if self._tape is None else self._tape.op(self._index)
 
     @property
     def _parents(self):
         """The input Values, in order: one object per node however often it is asked
         (a node's view, the leaf itself, a constant Value made once for a number)."""
-        if self._t is None:
+        if self._tape is None:
             return ()
         try:
-            return self._pc
+            return self._parents_cache
         except AttributeError:
             pass
-        tape, k = self._t, self._k
-        _, ra, rb, a, b, _ = tape[6 * k:6 * k + 6]
-        refs = ((ra, a),) if len(tape[6 * k].vjps) == 1 else ((ra, a), (rb, b))
-        self._pc = tuple(_input_view(tape, r, x) for r, x in refs)
-        return self._pc
+        entry = self._tape.entry(self._index)
+        inputs = [(entry.ref_a, entry.a)]
+        if len(entry.op.vjps) == 2:
+            inputs.append((entry.ref_b, entry.b))
+        self._parents_cache = tuple(_input_view(self._tape, ref, x) for ref, x in inputs)
+        return self._parents_cache
 
     @property
     def _key(self):
-        return id(self) if self._t is None else (id(self._t), self._k)
-
-    @staticmethod
-    def _view(tape, k, cache=False):
-        return _view(tape, k, cache)
+        return id(self) if self._tape is None else (id(self._tape), self._index)
 
     def __float__(self):
         return self.data
@@ -231,29 +250,42 @@ class Value(ops.Operators, Node):
         """A new constant Value with the same data, cut off from the graph."""
         return Value(self.data, self.label, requires_grad=False)
 
-    # --- what Operators and the driver need ----------------------------------------------
+    # --- what Operators and autograd need ----------------------------------------------------
+    _sort = staticmethod(sort)
+    _walk = staticmethod(walk)
+
     def _seed(self, grad, what):
         return 1.0 if grad is None else _as_float(ops.data_of(grad), what)
 
     @staticmethod
-    def _wrap(raw):
+    def _constant(raw):
         return Value(raw, requires_grad=False)
 
     @staticmethod
-    def _own(g):
+    def _fresh_grad(g):
         return g
 
     @staticmethod
+    def _node_at(tape, k):
+        return _view(tape, k)
+
+    @staticmethod
     def _apply1(op, x, ctx=()):
-        return _BUILDERS1[op](x, ctx)
+        return _BUILDERS[op](x, ctx)
 
     @staticmethod
     def _binary(op, a, b):
         return _BUILDERS[op](a, b)
 
+    @staticmethod
+    def _apply(op, inputs, ctx):
+        if len(inputs) == 1:
+            return _BUILDERS[op](inputs[0], ctx)
+        return _BUILDERS[op](*inputs)
 
-for _name in ("exp", "log", "tanh", "sigmoid", "relu"):  # their docstrings, as documented
-    getattr(Value, _name).__doc__ = getattr(ops.Operators, _name).__doc__
+
+for _op in ops.METHODS:  # exp, log, tanh...: each op's recording function is the method
+    setattr(Value, _op.method, _BUILDERS[_op])
 
 
 def linear(xs, weights, biases):
@@ -279,7 +311,7 @@ def linear(xs, weights, biases):
                          "least one input, a row of weights per unit as long as the inputs, "
                          "and one bias per unit (or biases=None)")
     units = range(m)
-    tape = _recording()
+    tape = recording()
     leaves = weights if biases is None else weights + biases
     if (tape is None or not all(map(_requires_grad, leaves))
             or any(map(_tape_of, leaves))):
@@ -287,11 +319,11 @@ def linear(xs, weights, biases):
         return [_unit(xs, weights[o * n:(o + 1) * n], biases and biases[o]) for o in units]
     try:
         places = [_place(x, tape) for x in xs]
-    except _NewerTape:
-        tape = _start_tape()
+    except NewerTape:
+        tape = start_tape()
         places = [_place(x, tape) for x in xs]
     if len(tape) // 6 > _LAST and not any(type(ref) is int for ref, _ in places):
-        tape = _start_tape()  # a full tape ends where an expression begins
+        tape = start_tape()  # a full tape ends where an expression begins
     mul, add = ops.MUL, ops.ADD
     outs = []
     k = len(tape) // 6  # the index of the next op
@@ -317,8 +349,8 @@ def linear(xs, weights, biases):
             k += 2
         out = _new(Value)
         out.data = ad
-        out._t = tape
-        out._k = ar
+        out._tape = tape
+        out._index = ar
         out.requires_grad = True
         outs.append(out)
     return outs
@@ -337,14 +369,14 @@ def _unit(xs, row, bias):
 
 
 _requires_grad = operator.attrgetter("requires_grad")
-_tape_of = operator.attrgetter("_t")  # a Value's tape: never empty, so true for a node
+_tape_of = operator.attrgetter("_tape")  # a Value's tape: never empty, so true for a node
 
 
 def _place(x, tape):
-    """(how an op on ``tape`` refers to x, x's data): see Tape."""
+    """(how an op on ``tape`` refers to x, x's data): see tape.place."""
     if not isinstance(x, Value):
         return None, _operand(x)[1]
-    return (x._k if x._t is tape else x if x._t is None else _older(x, tape)), x.data
+    return place(x, tape), x.data
 
 
 def _constant(d):
@@ -352,9 +384,9 @@ def _constant(d):
     out = _new(Value)
     out.data = d
     out.requires_grad = False
-    out._t = out._k = out._acc = None
-    out._g = 0.0
-    out._label = ""
+    out._tape = out._index = out._gathered = None
+    out._leaf_grad = 0.0
+    out._leaf_label = ""
     return out
 
 
@@ -366,10 +398,10 @@ def _view(tape, k, cache=False):
         if node is not None:
             return node
     node = _new(Value)
-    node.data = tape[6 * k + 5]
+    node.data = tape.result(k)
     node.requires_grad = True
-    node._t = tape
-    node._k = k
+    node._tape = tape
+    node._index = k
     if cache:
         if tape.views is None:
             tape.views = weakref.WeakValueDictionary()
@@ -383,24 +415,9 @@ def _input_view(tape, ref, data):
         return _view(tape, ref, cache=True)
     if ref is None:
         return Value(data, requires_grad=False)
-    if ref._t is None:
+    if ref._tape is None:
         return ref
-    return _view(ref._t, ref._k, cache=True)  # a node of an older tape: its one view
-
-
-class _NewerTape(Exception):
-    """An input was recorded on a tape newer than this thread's (by another thread)."""
-
-
-def _older(x, tape):
-    """x as an input of an op on ``tape``, x being a node of another tape (see Tape).
-
-    Tapes are walked newest first, so an op may read nodes of older tapes only. A
-    node of a newer one (another thread's) makes the caller start a new tape.
-    """
-    if x._t.serial >= tape.serial:
-        raise _NewerTape
-    return x
+    return _view(ref._tape, ref._index, cache=True)  # a node of an older tape: its one view
 
 
 def _operand(x):
@@ -413,9 +430,9 @@ def _operand(x):
 
 
 def _as_float(x, what="Value data"):
-    if isinstance(x, float):
+    if type(x) is float:
         return x
-    if isinstance(x, numbers.Real):
+    if isinstance(x, (numbers.Real, np.bool_)):
         return float(x)
     if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
         return float(x)

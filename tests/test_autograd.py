@@ -368,7 +368,7 @@ def test_graphs_spanning_several_tapes(monkeypatch):
     one_tape = _grads(leaves, lambda: _random_expression(np.random.default_rng(3), leaves))
     monkeypatch.setattr(mg.value, "_LAST", 7)  # a new tape after 8 ops, where it can
     out = _random_expression(np.random.default_rng(3), leaves)
-    tapes = {id(n._t) for n in mg.autograd.toposort([out]) if n._t is not None}
+    tapes = {id(n._tape) for n in mg.autograd.toposort([out]) if n._tape is not None}
     assert len(tapes) > 10
     recorded = mg.grad(out, leaves, create_graph=True)  # the VJPs, across the tapes too
     np.testing.assert_allclose([v.data for v in recorded], one_tape, rtol=1e-12)
@@ -377,7 +377,7 @@ def test_graphs_spanning_several_tapes(monkeypatch):
     y = first = x * 1.01
     for _ in range(100):  # one expression: never split, however long
         y = y * 1.01 + 0.5
-    assert y._t is first._t
+    assert y._tape is first._tape
     (gx,) = mg.grad(y, [x], create_graph=True)
     assert gx.data == pytest.approx(1.01 ** 101, rel=1e-12)
 
@@ -387,7 +387,7 @@ def test_a_node_from_before_a_backward_joins_the_next_graph():
     h = x * x
     (x * 3.0).backward()  # frees its own graph and starts a new tape; h's op is kept
     y = h * 5.0
-    assert y._t is not h._t
+    assert y._tape is not h._tape
     y.backward()
     assert x.grad == 3.0 + 10.0 * 2.0  # d(5 x^2)/dx = 10 x
     with pytest.raises(mg.GraphFreedError, match="second time"):
@@ -449,7 +449,7 @@ def test_a_tape_is_freed_with_its_last_value():
     import weakref
     x = Value(1.0)
     y = x * 2.0
-    tape = weakref.ref(y._t)
+    tape = weakref.ref(y._tape)
     y.backward()
     assert tape() is not None  # y still points into it
     del y
@@ -466,7 +466,7 @@ def test_a_forward_only_loop_keeps_few_tapes(monkeypatch):
     y = None
     for _ in range(200):
         y = (x * 3.0).tanh() * x + (y.data if y is not None else 0.0)
-        tapes.append(weakref.ref(y._t))
+        tapes.append(weakref.ref(y._tape))
     assert len({id(t()) for t in tapes if t() is not None}) <= 2
 
 
@@ -516,7 +516,7 @@ def test_an_op_on_a_newer_threads_node_starts_a_new_tape(record):
     else:
         (out,) = mg.value.linear([h], [Value(2.0)], [Value(1.0)])
         expected = 6.0
-    assert out._t is not h._t and out._t.serial > h._t.serial
+    assert out._tape is not h._tape and out._tape.serial > h._tape.serial
     w.grad = 0.0
     out.backward()
     assert w.grad == pytest.approx(expected, rel=1e-12)

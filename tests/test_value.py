@@ -108,7 +108,7 @@ def test_bad_operands():
 
 def _recorded(build):
     """What ``build()`` appends to a fresh tape, and its outputs."""
-    from microgd.autograd import _start_tape
+    from microgd.tape import start_tape as _start_tape
     tape = _start_tape()
     outs = build()
     return list(tape), outs
@@ -142,7 +142,7 @@ def test_linear_records_the_operators_nodes(bias, inputs):
     for a, b in zip(fast_tape, slow_tape):
         assert a.data == b.data if isinstance(a, Value) else a == b  # ops: identity
     assert [o.data for o in fast] == [o.data for o in slow]
-    assert [o._k for o in fast] == [o._k for o in slow]
+    assert [o._index for o in fast] == [o._index for o in slow]
     sum(fast).backward()
     grads = [w.grad for w in ws]
     for w in ws:

@@ -1,0 +1,196 @@
+"""Tensor graphs: linked nodes, their topological sort and their backward walk.
+
+A Tensor made by an op holds the op and its inputs, so a graph is the nodes
+themselves, one object per op on whole arrays, and it is freed by reference
+counting as soon as its last Tensor is dropped. Backward sorts the nodes that
+lead to the root (``sort``), then walks them from the root down (``walk``): each
+node, once all its consumers have handed it their gradients, runs its op's
+vector-Jacobian products and hands the results on to its inputs.
+
+Freeing: a walk without retain_graph replaces each node's op by the op's spent
+twin (``op.live`` is False). The node still names its op for drawings, and a
+second walk through it raises GraphFreedError. Example: ``y = (x * x).sum();
+y.backward()`` leaves y's op and x * x's op spent; ``y.backward()`` again raises.
+"""
+
+from .autograd import Node, checked_label, graph_freed, unbroadcast
+
+
+class Linked(Node):
+    """A node that keeps its op and its inputs (Tensor).
+
+    An op's first three inputs are kept in the slots ``_input0`` to ``_input2`` (a
+    node is then one object for the garbage collector, not two), any further ones
+    (``cat``, ``stack``) in ``_more_inputs``; the op's non-differentiable arguments
+    (an axis, a shape, an index...) in ``_ctx``. ``_retain``: whether backward stores
+    the node's gradient in ``.grad`` (leaves, and nodes that called ``retain_grad()``).
+    During a walk, ``_gathered`` holds the gradient handed to the node so far and
+    ``_sort_mark`` marks it in the sort.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_input0", "_input1",
+                 "_input2", "_more_inputs", "_ctx", "_retain", "_gathered", "_sort_mark",
+                 "__weakref__")
+
+    def _init_leaf(self, data, grad, requires_grad, label):
+        self.data = data
+        self.grad = grad
+        self.requires_grad = bool(requires_grad)
+        self.label = checked_label(label)
+        self._op = None
+        self._input0 = self._input1 = self._input2 = self._more_inputs = None
+        self._ctx = ()
+        self._retain = False
+        self._gathered = None
+        self._sort_mark = None
+
+    @property
+    def _parents(self):
+        """The nodes this one was made from, in order (none for a leaf)."""
+        first, second, third = self._input0, self._input1, self._input2
+        if self._more_inputs is not None:
+            return (first, second, third) + self._more_inputs
+        if third is not None:
+            return (first, second, third)
+        if second is not None:
+            return (first, second)
+        return () if first is None else (first,)
+
+    def _link(self, op, inputs):
+        """Record that ``op`` made this node from ``inputs``."""
+        self._op = op
+        self._input0, self._input1, self._input2 = (*inputs[:3], None, None, None)[:3]
+        if len(inputs) > 3:
+            self._more_inputs = tuple(inputs[3:])
+
+    @property
+    def _key(self):
+        return id(self)
+
+    @staticmethod
+    def _sort(roots, grad_only):
+        return sort(roots, grad_only)
+
+    @staticmethod
+    def _walk(roots, seeds, retain_graph, create_graph, capture):
+        walk(roots, seeds, retain_graph, create_graph, capture)
+
+
+def sort(roots, grad_only=True):
+    """The nodes that lead to ``roots``, each after all of its inputs.
+
+    Iterative depth-first search: no recursion limit, linear time. Nodes are marked
+    in their ``_sort_mark`` slot with tokens new to this call, which is cheaper than
+    a set of ids and needs no clean-up. A node is pushed, expanded (marked
+    ``entered``, pushed again below its inputs) and, when it comes back up, listed
+    (marked ``done``); stale duplicate pushes find it ``done``.
+    """
+    entered, done = object(), object()
+    order = []
+    stack = [r for r in roots if r.requires_grad or not grad_only]
+    while stack:
+        node = stack.pop()
+        mark = node._sort_mark
+        if mark is done:
+            continue
+        if mark is entered:  # its inputs are all listed: a DAG never re-enters a node
+            node._sort_mark = done
+            order.append(node)
+            continue
+        node._sort_mark = entered
+        stack.append(node)
+        inputs = (node._input0, node._input1, node._input2)
+        if node._more_inputs is not None:
+            inputs += node._more_inputs
+        for p in inputs:
+            if p is None:
+                break
+            mark = p._sort_mark
+            if mark is not entered and mark is not done and (p.requires_grad or not grad_only):
+                stack.append(p)
+    return order
+
+
+def walk(roots, seeds, retain_graph, create_graph, capture):
+    """Backward from ``roots``: seed them, sort the graph, walk it (see ``_hand_on``).
+
+    With ``capture`` (a dict id(node) -> None) the gradients of those nodes go
+    there and no ``.grad`` is touched. An error part-way leaves no half-gathered
+    gradient behind.
+    """
+    order = sort(roots)
+    for root, seed in zip(roots, seeds):
+        if create_graph:
+            seed = root._constant(seed)
+        root._gathered = seed if root._gathered is None else root._gathered + seed
+    try:
+        _hand_on(order, retain_graph, create_graph, capture)
+    except BaseException:
+        for node in order:
+            node._gathered = None
+        raise
+
+
+def _hand_on(order, retain_graph, create_graph, capture):
+    """The loop: each node, after all its consumers, hands its gradient to its inputs.
+
+    A leaf keeps as its ``.grad`` the very array a rule made for it alone (``own``: a
+    new array, neither a view nor the gradient the rule was handed); any other
+    gradient is copied first (``_fresh_grad``), so no two ``.grad`` share memory.
+    """
+    own = set()
+    for node in reversed(order):
+        g = node._gathered
+        if g is None:  # nothing flows back through this node
+            continue
+        node._gathered = None
+        if capture is not None:
+            if id(node) in capture:
+                capture[id(node)] = g
+        elif node._op is None or node._retain:
+            if node.grad is not None:
+                node.grad = node.grad + g
+            else:
+                node.grad = g if id(node) in own else node._fresh_grad(g)
+        op = node._op
+        if op is None:
+            continue
+        if not op.live:
+            raise graph_freed(op)
+        # The rules see raw arrays in a plain backward, and the nodes themselves (so
+        # that the backward pass is recorded) under create_graph.
+        inputs, ctx = node._parents, node._ctx
+        if create_graph:
+            out, args = node, inputs + ctx
+        elif len(inputs) == 1:
+            out, args = node.data, (inputs[0].data,) + ctx
+        elif len(inputs) == 2:
+            out, args = node.data, (inputs[0].data, inputs[1].data) + ctx
+        else:
+            out, args = node.data, tuple([p.data for p in inputs]) + ctx
+        vjps = op.vjps
+        for i, p in enumerate(inputs):
+            if p.requires_grad:
+                pg = vjps[i](g, out, *args)
+                like = p.data
+                if pg.shape != like.shape or (pg.dtype is not like.dtype
+                                              and pg.dtype != like.dtype):
+                    pg = _fit(pg, like)
+                if p._gathered is None:
+                    p._gathered = pg
+                    if not create_graph and pg is not g and pg.base is None:
+                        own.add(id(p))
+                else:
+                    p._gathered = p._gathered + pg
+                    own.add(id(p))
+        if not retain_graph:
+            node._op = op.spent
+
+
+def _fit(grad, like):
+    """grad summed back to the shape of ``like`` (after broadcasting) and cast to its dtype."""
+    if grad.shape != like.shape:
+        grad = unbroadcast(grad, like.shape)
+    if grad.dtype != like.dtype:
+        grad = grad.astype(like.dtype)
+    return grad

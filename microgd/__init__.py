@@ -6,7 +6,8 @@ numpy-backed node (whole layers per node). Both run on one backward driver.
 
 from .autograd import GraphFreedError, enable_grad, grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .tensor import Tensor, cat, stack, where
+from .functions import cat, stack, where
+from .tensor import Tensor
 from .value import Value
 from . import allocator, data, functional, nn, optim
 from .allocator import keep_freed_memory
@@ -16,7 +17,7 @@ from .serialization import load, save
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "Tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled",
+    "Value", "Tensor", "where", "cat", "stack", "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "GraphFreedError", "gradcheck", "gradgradcheck", "GradcheckError",
     "draw_graph", "draw_network",
     "nn", "optim", "functional", "data", "manual_seed", "save", "load", "plot", "viz",

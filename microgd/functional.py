@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from . import ops
+from . import array_ops
 from .ops import data_of
 from ._util import non_negative
 from .tensor import Tensor, _apply2, linear
@@ -69,7 +69,7 @@ def mse_loss(input, target, reduction="mean"):
     input, target = _same_shape(input, target, "mse_loss")
     _check_reduction(reduction, "mse_loss")
     if reduction in ("mean", "sum"):  # one node, one pass over the data
-        return _apply2(ops.SQUARED_ERROR, input, target, (reduction == "mean",))
+        return _apply2(array_ops.SQUARED_ERROR, input, target, (reduction == "mean",))
     return (input - target) ** 2
 
 

@@ -18,7 +18,8 @@ from .autograd import Node
 from .module import Module, ValueArray, _label_parameters
 from .random import generator
 from .tensor import Tensor, _float_dtype, linear
-from .value import Value, linear as value_linear
+from .value import Value
+from .value_linear import linear as value_linear
 
 __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "MSELoss",
            "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "ValueArray", "functional"]

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from . import ops
+from . import array_ops, ops
 from .autograd import Node, state
 from .linked import Linked, sort, walk
 from .operators import Operators
@@ -153,23 +153,23 @@ class Tensor(Operators, Linked):
     # --- reductions -------------------------------------------------------------------------
     def sum(self, axis=None, keepdims=False):
         """Sum over ``axis`` (None: all; an int or a tuple of ints)."""
-        return self._reduce(ops.SUM, axis, keepdims)
+        return self._reduce(array_ops.SUM, axis, keepdims)
 
     def mean(self, axis=None, keepdims=False):
         """Mean over ``axis`` (None: all; an int or a tuple of ints)."""
-        return self._reduce(ops.MEAN, axis, keepdims)
+        return self._reduce(array_ops.MEAN, axis, keepdims)
 
     def max(self, axis=None, keepdims=False):
         """Maximum over ``axis``; tied maxima share the gradient equally."""
-        return self._reduce(ops.MAX, axis, keepdims)
+        return self._reduce(array_ops.MAX, axis, keepdims)
 
     def min(self, axis=None, keepdims=False):
         """Minimum over ``axis``; tied minima share the gradient equally."""
-        return self._reduce(ops.MIN, axis, keepdims)
+        return self._reduce(array_ops.MIN, axis, keepdims)
 
     def _reduce(self, op, axis, keepdims):
         axes = _normalize_axes(axis, self.ndim, op.name)
-        if self.size == 0 and op in (ops.MAX, ops.MIN):
+        if self.size == 0 and op in (array_ops.MAX, array_ops.MIN):
             raise ValueError(f"{op.name}() of an empty tensor of shape {self.shape}")
         return _apply1(op, self, (axes, bool(keepdims)))
 
@@ -182,7 +182,7 @@ class Tensor(Operators, Linked):
         except (ValueError, TypeError):
             raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
                              f"({self.size} elements) into shape {shape}") from None
-        return _make(data, ops.RESHAPE, (self,), (shape,))
+        return _make(data, array_ops.RESHAPE, (self,), (shape,))
 
     def transpose(self, *axes):
         """Permute the axes (default: reverse them), as numpy's ``transpose``."""
@@ -193,7 +193,7 @@ class Tensor(Operators, Linked):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the "
                              f"{self.ndim} axes of a tensor of shape {self.shape}")
         axes = tuple(a % n for a in axes)
-        return _make(self.data.transpose(axes), ops.TRANSPOSE, (self,), (axes,))
+        return _make(self.data.transpose(axes), array_ops.TRANSPOSE, (self,), (axes,))
 
     def swapaxes(self, axis1, axis2):
         """Exchange two axes."""
@@ -209,16 +209,16 @@ class Tensor(Operators, Linked):
         except ValueError:
             raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} "
                              f"to {shape}") from None
-        return _make(data, ops.BROADCAST, (self,), (shape,))
+        return _make(data, array_ops.BROADCAST, (self,), (shape,))
 
     def astype(self, dtype):
         """A copy converted to another floating dtype; the gradient converts back."""
         dtype = _float_dtype(np.dtype(dtype), "astype")
-        return _make(self.data.astype(dtype), ops.ASTYPE, (self,), (dtype,))
+        return _make(self.data.astype(dtype), array_ops.ASTYPE, (self,), (dtype,))
 
     def __getitem__(self, index):
         index = _raw_index(index)
-        return _make(self.data[index], ops.GETITEM, (self,), (index,))
+        return _make(self.data[index], array_ops.GETITEM, (self,), (index,))
 
     # --- what Operators and autograd need -------------------------------------------------
     _sort = staticmethod(sort)
@@ -287,11 +287,11 @@ def _matmul(a, b):
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
                          f"{k_a} (dim -1 of the first) != {k_b} ({which} of the second)")
     try:
-        data = ops.MATMUL.array(a.data, b.data)
+        data = array_ops.MATMUL.array(a.data, b.data)
     except ValueError:
         raise ValueError(f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} "
                          "cannot be broadcast together") from None
-    return _make(data, ops.MATMUL, (a, b))
+    return _make(data, array_ops.MATMUL, (a, b))
 
 
 def linear(x, weight, bias=None):
@@ -316,12 +316,12 @@ def linear(x, weight, bias=None):
         raise ValueError(f"linear: expected input of shape (..., {n}) (in_features={n}), "
                          f"got shape {xd.shape}, for a weight of shape {wd.shape}")
     if bias is None:
-        return _make(ops.LINEAR.array(xd, wd), ops.LINEAR, (x, weight))
+        return _make(array_ops.LINEAR.array(xd, wd), array_ops.LINEAR, (x, weight))
     bd = bias.data
     if bd.shape != (wd.shape[0],):
         raise ValueError(f"linear: bias must have shape ({wd.shape[0]},) for a weight of "
                          f"shape {wd.shape}, got shape {bd.shape}")
-    return _make(ops.LINEAR.array(xd, wd, bd), ops.LINEAR, (x, weight, bias))
+    return _make(array_ops.LINEAR.array(xd, wd, bd), array_ops.LINEAR, (x, weight, bias))
 
 
 def _raw_index(index):
@@ -391,57 +391,3 @@ def _shape_arg(shape):
     except (TypeError, ValueError):
         raise TypeError(f"a shape must be ints, got {shape!r}") from None
 
-
-def where(condition, input, other):
-    """``input`` where ``condition`` holds, else ``other`` (elementwise, broadcast).
-
-    Args:
-        condition: a boolean array or Tensor (not differentiated).
-        input, other: Tensors or numbers; the gradient goes to the side chosen.
-    """
-    condition = np.asarray(ops.data_of(condition))
-    if condition.dtype != np.bool_:
-        raise TypeError(f"where: condition must be boolean, got dtype {condition.dtype}")
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        input = Tensor(input)
-    try:
-        return Tensor._apply(ops.WHERE, (input, other), (condition,))
-    except ValueError:
-        raise ValueError(f"where: shapes {condition.shape}, {np.shape(ops.data_of(input))} "
-                         f"and {np.shape(ops.data_of(other))} cannot be broadcast "
-                         "together") from None
-
-
-def cat(tensors, dim=0):
-    """The tensors joined along the existing axis ``dim`` (their other sizes must match)."""
-    tensors = _joined("cat", tensors)
-    axis = _normalize_axes(dim, tensors[0].ndim, "cat")[0]
-    for i, t in enumerate(tensors):
-        if t.ndim != tensors[0].ndim or any(
-                n != m for j, (n, m) in enumerate(zip(t.shape, tensors[0].shape)) if j != axis):
-            raise ValueError(f"cat: tensors[{i}] has shape {t.shape}, tensors[0] {tensors[0].shape}:"
-                             f" sizes must match except in dimension {axis}")
-    return _make(ops.CAT.array(*[t.data for t in tensors], axis), ops.CAT, tensors, (axis,))
-
-
-def stack(tensors, dim=0):
-    """The tensors (all of one shape) joined along a new axis ``dim``."""
-    tensors = _joined("stack", tensors)
-    axis = _normalize_axes(dim, tensors[0].ndim + 1, "stack")[0]
-    for i, t in enumerate(tensors):
-        if t.shape != tensors[0].shape:
-            raise ValueError(f"stack: tensors[{i}] has shape {t.shape}, tensors[0] "
-                             f"{tensors[0].shape}: stack expects each tensor to be equal size")
-    return _make(ops.STACK.array(*[t.data for t in tensors], axis), ops.STACK, tensors, (axis,))
-
-
-def _joined(name, tensors):
-    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{name}: expected a list or tuple of Tensors, got "
-                        f"{type(tensors).__name__}")
-    if not tensors:
-        raise ValueError(f"{name}: expected a non-empty list of Tensors")
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{name}: tensors[{i}] must be a Tensor, got {type(t).__name__}")
-    return tuple(tensors)

@@ -118,7 +118,7 @@ def _recorded(build):
 @pytest.mark.parametrize("inputs", ["numbers", "constants", "leaves", "nodes"])
 def test_linear_records_the_operators_nodes(bias, inputs):
     import random
-    from microgd import value
+    from microgd import value_linear as value
     rng = random.Random(0)
     n, m = 3, 4
     ws = [Value(rng.uniform(-1, 1)) for _ in range(n * m)]
@@ -153,14 +153,14 @@ def test_linear_records_the_operators_nodes(bias, inputs):
 
 @pytest.mark.parametrize("n_inputs, n_weights, n_biases", [(0, 1, None), (2, 5, None), (2, 4, 3)])
 def test_linear_refuses_sizes_that_do_not_fit(n_inputs, n_weights, n_biases):
-    from microgd import value
+    from microgd import value_linear as value
     biases = None if n_biases is None else [Value(0.0)] * n_biases
     with pytest.raises(ValueError, match=f"{n_weights} weights for {n_inputs} inputs"):
         value.linear([1.0] * n_inputs, [Value(1.0)] * n_weights, biases)
 
 
 def test_linear_falls_back_to_the_operators():
-    from microgd import no_grad, value
+    from microgd import no_grad, value_linear as value
     ws = [Value(0.5), Value(-2.0)]
     bs = [Value(0.25)]
     ws[1].requires_grad = False  # a frozen weight

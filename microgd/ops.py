@@ -219,14 +219,20 @@ DIV = Op("/", _div, np.divide,
          lambda g, out, a, b: DIV(g, b),
          lambda g, out, a, b: DIV(-g * out, b))
 
+def _pow_da(g, out, a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):  # the 0 * inf that is masked
+        return _zero_where((data_of(a) == 0) & (data_of(b) == 0), g, g * b * POW(a, b - 1))
+
+
+def _pow_db(g, out, a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _zero_where((data_of(a) == 0) & (data_of(b) >= 0), g, g * out * LOG(a))
+
+
 # a ** b; d/da = b * a^(b-1), d/db = a^b * log(a); at a = 0 their limits, where the
 # formulas give 0 * inf: d/da = 0 for b = 0, d/db = 0 for b >= 0 (as PyTorch, so that
 # relu(x) ** p can learn p)
-POW = Op("**", _pow, np.power,
-         lambda g, out, a, b: _zero_where((data_of(a) == 0) & (data_of(b) == 0), g,
-                                          g * b * POW(a, b - 1)),
-         lambda g, out, a, b: _zero_where((data_of(a) == 0) & (data_of(b) >= 0), g,
-                                          g * out * LOG(a)))
+POW = Op("**", _pow, np.power, _pow_da, _pow_db)
 
 # x ** p for a constant number p; d/dx = p * x^(p-1), and 0 for p = 0 (not 0 * inf at x = 0)
 POW_CONST = Op("**", _pow, operator.pow,

@@ -9,6 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
+import microgd as mg
 from microgd import Tensor, nn, optim
 from microgd.nn import functional as F
 
@@ -110,3 +111,39 @@ def test_losses_match_torch():
                                             reduction="none").numpy(), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(F.log_softmax(Tensor(logits), axis=0).data,
                                tf.log_softmax(torch.from_numpy(logits), dim=0).numpy(), rtol=1e-12)
+
+
+NEW_OPS = {  # name: (microgd, torch) on the same inputs, ties and kinks included
+    "abs": (lambda x, y: x.abs(), lambda x, y: x.abs()),
+    "sqrt": (lambda x, y: (x * x + 0.5).sqrt(), lambda x, y: (x * x + 0.5).sqrt()),
+    "sin cos": (lambda x, y: x.sin() * y.cos(), lambda x, y: x.sin() * y.cos()),
+    "softplus": (lambda x, y: (x * 30).softplus(),
+                 lambda x, y: torch.nn.functional.softplus(x * 30, threshold=1e9)),
+    "clamp": (lambda x, y: x.clamp(-1.0, 0.5), lambda x, y: x.clamp(-1.0, 0.5)),
+    "maximum": (lambda x, y: x.maximum(y), lambda x, y: torch.maximum(x, y)),
+    "minimum": (lambda x, y: x.minimum(y), lambda x, y: torch.minimum(x, y)),
+    "pow": (lambda x, y: x.relu() ** y.abs(), lambda x, y: x.relu() ** y.abs()),
+    "where": (lambda x, y: mg.where(x.data > y.data, x, y * 2.0),
+              lambda x, y: torch.where(x > y, x, y * 2.0)),
+    "cat": (lambda x, y: mg.cat([x, y, x], dim=0) * mg.cat([y, x, x.exp()], dim=0),
+            lambda x, y: torch.cat([x, y, x], dim=0) * torch.cat([y, x, x.exp()], dim=0)),
+    "stack": (lambda x, y: mg.stack([x, y, x, y], dim=1).tanh(),
+              lambda x, y: torch.stack([x, y, x, y], dim=1).tanh()),
+}
+
+
+@pytest.mark.parametrize("name", NEW_OPS)
+def test_new_ops_match_torch(name):
+    ours, theirs = NEW_OPS[name]
+    x = np.array([-2.0, -1.0, 0.0, 0.5, 0.7, 3.0])
+    y = np.array([1.0, -1.0, 0.0, 0.5, -0.2, 0.0])
+    a, b = Tensor(x, requires_grad=True), Tensor(y, requires_grad=True)
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (x, y))
+    out, tout = ours(a, b), theirs(ta, tb)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-12)
+    weights = np.linspace(0.5, 2.0, out.data.size).reshape(out.shape)
+    (out * weights).sum().backward()
+    (tout * torch.from_numpy(weights)).sum().backward()
+    for g, tg in ((a.grad, ta.grad), (b.grad, tb.grad)):
+        np.testing.assert_allclose(0 if g is None else g,
+                                   0 if tg is None else tg.numpy(), rtol=1e-12)

@@ -59,8 +59,9 @@ def save(obj, f):
         OSError: ``f`` cannot be written (the message names ``f``).
     """
     if not isinstance(obj, Mapping):
+        hint = "; save its state_dict()" if hasattr(obj, "state_dict") else ""
         raise TypeError(f"mg.save: expected a dict (a state dict, or a dict of them and "
-                        f"other values), got {type(obj).__name__}")
+                        f"other values), got {type(obj).__name__}{hint}")
     arrays = {}
     structure = json.dumps(_encode(obj, (), arrays, set()), separators=(",", ":"))
 
@@ -163,8 +164,8 @@ def _write_atomically(path, write):
     if existing is not None and not os.access(path, os.W_OK):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
     target = os.path.realpath(path)
-    temporary = os.path.join(os.path.dirname(target),
-                             f".{os.path.basename(target)}.{secrets.token_hex(4)}.tmp")
+    temporary = os.path.join(os.path.dirname(target),  # a short name: beside a long one
+                             f".{os.path.basename(target)[:64]}.{secrets.token_hex(4)}.tmp")
     try:  # mode 0o666 less the umask, as open() gives a new file
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                      0o666)

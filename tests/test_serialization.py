@@ -221,6 +221,7 @@ def test_the_same_list_twice_is_saved_twice(tmp_path):
 
 @pytest.mark.parametrize("obj,error,match", [
     ([("w", np.ones(2))], TypeError, r"expected a dict \(a state dict, .*\), got list"),
+    (nn.Linear(2, 1), TypeError, r"got Linear; save its state_dict\(\)"),
     ({(1, 2): np.ones(2)}, TypeError, r"checkpoint has the key \(1, 2\) of type tuple; "
                                       "keys must be str or int"),
     ({1.5: 1}, TypeError, "the key 1.5 of type float"),
@@ -375,6 +376,13 @@ def test_write_errors_name_the_target_not_the_temporary_file(tmp_path, monkeypat
     monkeypatch.undo()
     np.testing.assert_array_equal(mg.load(path)["w"], np.zeros(2))
     assert os.listdir(tmp_path) == ["m.pt"]
+
+
+def test_the_longest_file_name_works(tmp_path):
+    path = tmp_path / ("m" * 252 + ".pt")  # 255 bytes, the usual limit
+    mg.save({"w": np.ones(2)}, path)
+    np.testing.assert_array_equal(mg.load(path)["w"], np.ones(2))
+    assert os.listdir(tmp_path) == [path.name]
 
 
 def test_a_missing_directory_is_named_as_open_would(tmp_path):

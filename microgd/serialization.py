@@ -195,8 +195,9 @@ def _naming(error, path):
 
 def _read(file, name):
     try:
+        start = file.tell()
         head = file.read(6)
-        file.seek(0)
+        file.seek(start)
         if head[:1] == b"\x80":  # the pickle protocol byte that starts torch.save's legacy files
             raise _NotACheckpoint(_PYTORCH)
         if head == b"\x93NUMPY":

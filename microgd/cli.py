@@ -179,8 +179,6 @@ def _graph(args):
     if args.model is not None and args.set:
         raise UsageError("--set gives values to an expression's names; it does not go "
                          "with --model")
-    if args.model is not None:
-        _check_size(args.model, args.scalar)
     try:
         graphviz = viz.import_graphviz()
     except ImportError as e:
@@ -198,17 +196,14 @@ def _graph(args):
     _write(graphviz, dot, args.output, fmt)
 
 
-def _check_size(sizes, scalar):
-    """Refuse a model too large to build and draw, before building it."""
+def _mlp(sizes, activation, seed, engine):
+    """The seeded MLP to draw; one too large to draw is refused before it is built."""
     count = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
-    limit = MAX_SCALAR_PARAMETERS if scalar else MAX_PARAMETERS
+    limit = MAX_SCALAR_PARAMETERS if engine == "value" else MAX_PARAMETERS
     if count > limit:
-        kind = " with --scalar (one Value per weight)" if scalar else ""
+        kind = " with --scalar (one Value per weight)" if engine == "value" else ""
         raise UsageError(f"--model {','.join(map(str, sizes))} is too large: {count:,} "
                          f"parameters, the limit is {limit:,}{kind}")
-
-
-def _mlp(sizes, activation, seed, engine):
     manual_seed(seed)
     return nn.MLP(sizes[0], sizes[1:], activation=activation, engine=engine)
 

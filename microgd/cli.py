@@ -8,9 +8,9 @@ Expressions are parsed with Python's ``ast`` and only numbers, names, + - * / **
 unary minus and calls to tanh, exp, log, relu and sigmoid are accepted: nothing is
 ever passed to ``eval``. Every name needs a value from ``--set``.
 
-Exit codes: 0 on success, 2 for a usage error (bad arguments or expression), 1
-when drawing or writing fails. User errors print ``microgd: error: ...``, never a
-traceback.
+Exit codes: 0 on success, 2 for a usage error (bad arguments or expression, a model
+too large to build), 1 when drawing or writing fails (a closed or full stdout too).
+User errors print ``microgd: error: ...``, never a traceback.
 """
 
 import argparse
@@ -26,6 +26,8 @@ from .viz import COLLAPSE, MAX_NODES, MIN_NODES
 
 FUNCTIONS = ("tanh", "exp", "log", "relu", "sigmoid")
 FORMATS = ("svg", "png", "pdf", "dot")
+MAX_PARAMETERS = 10_000_000      # --model: 80 MB of weights, about a second to draw
+MAX_SCALAR_PARAMETERS = 100_000  # --model --scalar: one Value per weight, about 10 s
 
 _EXAMPLES = """\
 examples:
@@ -68,9 +70,8 @@ def main(argv=None):
     Returns:
         The exit code: 0 on success, 2 for usage errors, 1 for failures.
     """
-    parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parser().parse_args(argv)
     except SystemExit as e:  # argparse exits on --help (0) and on bad arguments (2)
         return e.code if isinstance(e.code, int) else 2
     try:
@@ -80,6 +81,9 @@ def main(argv=None):
         return 2
     except Failure as e:
         print(f"microgd: error: {e}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("microgd: error: out of memory", file=sys.stderr)
         return 1
     return 0
 
@@ -193,6 +197,13 @@ def _graph(args):
 
 
 def _mlp(sizes, activation, seed, engine):
+    """The seeded MLP to draw; one too large to draw is refused before it is built."""
+    count = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+    limit = MAX_SCALAR_PARAMETERS if engine == "value" else MAX_PARAMETERS
+    if count > limit:
+        kind = " with --scalar (one Value per weight)" if engine == "value" else ""
+        raise UsageError(f"--model {','.join(map(str, sizes))} is too large: {count:,} "
+                         f"parameters, the limit is {limit:,}{kind}")
     manual_seed(seed)
     return nn.MLP(sizes[0], sizes[1:], activation=activation, engine=engine)
 
@@ -227,7 +238,11 @@ def _format(path):
 def _write(graphviz, dot, path, fmt):
     """Write the drawing to ``path`` in ``fmt``, or print its DOT source when path is None."""
     if path is None:
-        sys.stdout.write(dot.source)
+        try:
+            sys.stdout.write(dot.source)
+            sys.stdout.flush()  # now, not at exit, where a failure would be a traceback
+        except OSError as e:  # a closed pipe or a full disk
+            raise Failure(f"cannot write to standard output: {e.strerror or e}") from None
         return
     try:
         if fmt == "dot":
@@ -270,8 +285,9 @@ def build(expression, values):
     except SyntaxError as e:
         col = e.offset - 1 if e.offset and e.offset <= len(text) else len(text)
         raise UsageError(_point(f"bad expression: {e.msg}", text, col)) from None
-    except (RecursionError, MemoryError):
-        raise UsageError("bad expression: it is nested too deeply") from None
+    except (RecursionError, MemoryError):  # the parser's limits
+        raise UsageError("bad expression: it is nested too deeply or too long for "
+                         "Python's parser") from None
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for node in ast.walk(tree.body):
         if isinstance(node, ast.expr):
@@ -292,10 +308,7 @@ def build(expression, values):
             raise UsageError(f"--set {name}=...: {name!r} is not in the expression "
                              f"(its names: {', '.join(sorted(used)) or 'none'})")
     variables = {name: Value(v, label=name) for name, v in values.items()}
-    try:
-        out = _build(tree.body, variables)
-    except RecursionError:
-        raise UsageError("bad expression: it is nested too deeply") from None
+    out = _build(tree.body, variables)
     if out.requires_grad:
         if not out.is_leaf:
             out.label = "out"
@@ -329,22 +342,45 @@ def _refusal(node, is_called):
     return f"{_describe(node)} is not allowed; use {_ALLOWED}"
 
 
-def _build(node, variables):
-    """The Value of a whitelisted expression node."""
+def _build(root, variables):
+    """The Value of a whitelisted expression tree, without recursion (a flat sum of n
+    terms is n deep): pre-order with the right operand first, evaluated in reverse."""
+    order, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(_operands(node))
+    values = {}
+    for node in reversed(order):
+        values[id(node)] = _apply(node, [values[id(x)] for x in _operands(node)], variables)
+    return values[id(root)]
+
+
+def _operands(node):
+    """The sub-expressions whose Values ``node`` needs."""
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp) and not isinstance(node.operand, ast.Constant):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return [node.args[0]]
+    return []
+
+
+def _apply(node, operands, variables):
+    """The Value of a whitelisted expression node, given its operands' Values."""
     if isinstance(node, ast.Constant):
         return Value(float(node.value), requires_grad=False)
     if isinstance(node, ast.Name):
         return variables[node.id]
     if isinstance(node, ast.BinOp):
-        return _BINARY[type(node.op)](_build(node.left, variables),
-                                      _build(node.right, variables))
+        return _BINARY[type(node.op)](*operands)
     if isinstance(node, ast.UnaryOp):
         sign = -1 if isinstance(node.op, ast.USub) else 1
         if isinstance(node.operand, ast.Constant):  # -3 is a number, not neg(3)
             return Value(sign * float(node.operand.value), requires_grad=False)
-        x = _build(node.operand, variables)
-        return -x if sign < 0 else x
-    return getattr(_build(node.args[0], variables), node.func.id)()
+        return -operands[0] if sign < 0 else operands[0]
+    return getattr(operands[0], node.func.id)()
 
 
 def _describe(node):

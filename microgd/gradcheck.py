@@ -1,7 +1,10 @@
 """Check gradients against central finite differences, in float64."""
 
+import math
+
 import numpy as np
 
+from ._util import real_number
 from .autograd import Node, enable_grad, grad, no_grad
 from .tensor import Tensor
 from .value import Value
@@ -19,7 +22,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     Every input that requires grad is copied to float64 and checked: for each of its
     elements x, numeric = (fn(x + eps) - fn(x - eps)) / (2 eps) for every output
     element, against the analytic Jacobian from backward. They agree when
-    |analytic - numeric| <= atol + rtol * |numeric|.
+    |analytic - numeric| <= atol + rtol * |numeric|, as in ``torch.allclose``: an
+    infinity agrees only with the same infinity, and nan with nothing.
 
     Args:
         fn: takes the inputs (Values or Tensors) and returns a Value, a Tensor or a
@@ -28,27 +32,36 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         eps: the finite-difference step. Default 1e-6.
         atol: absolute tolerance. Default 1e-5.
         rtol: relative tolerance. Default 1e-3.
-        raise_exception: raise GradcheckError on a mismatch (default), else return False.
+        raise_exception: raise GradcheckError on a failed check (default), else return
+            False.
 
     Returns:
         True when every gradient agrees.
+
+    Raises:
+        GradcheckError: a gradient disagrees, or has another shape than its input.
+        TypeError, ValueError: eps, atol or rtol is not a finite number (eps > 0, the
+            tolerances >= 0).
     """
+    _check_settings(eps, atol, rtol, "gradcheck")
     inputs = _float64_copies(inputs)
     checked = [i for i, x in enumerate(inputs) if x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
     outputs = _as_outputs(fn(*inputs))
-    analytic = _analytic_jacobians(outputs, [inputs[i] for i in checked])
-    with no_grad():
-        numeric = [_numeric_jacobian(fn, inputs, inputs[i], eps) for i in checked]
-    for i, a, n in zip(checked, analytic, numeric):
-        tol = atol + rtol * np.abs(n)
-        bad = np.abs(a - n) > tol
-        bad |= np.isnan(a) != np.isnan(n)
-        if bad.any():
-            if not raise_exception:
-                return False
-            raise GradcheckError(_report(i, inputs[i], outputs, a, n, tol, bad, atol, rtol))
+    try:
+        analytic = _analytic_jacobians(outputs, inputs, checked)
+        with no_grad():
+            numeric = [_numeric_jacobian(fn, inputs, inputs[i], eps) for i in checked]
+        for i, a, n in zip(checked, analytic, numeric):
+            bad = ~np.isclose(a, n, rtol=rtol, atol=atol)
+            if bad.any():
+                tol = atol + rtol * np.abs(n)
+                raise GradcheckError(_report(i, inputs[i], outputs, a, n, tol, bad, atol, rtol))
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
     return True
 
 
@@ -63,6 +76,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         grad_outputs: the vectors for the vector-Jacobian product, one per output.
         seed: the random seed for the default grad_outputs. Default 0.
     """
+    _check_settings(eps, atol, rtol, "gradgradcheck")
     inputs = _float64_copies(inputs)
     outputs = _as_outputs(fn(*inputs))
     if grad_outputs is None:
@@ -71,6 +85,9 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                         else rng.uniform(0.5, 1.5, size=o.shape) for o in outputs]
     else:
         grad_outputs = list(grad_outputs)
+        if len(grad_outputs) != len(outputs):
+            raise ValueError(f"gradgradcheck: {len(grad_outputs)} grad_outputs for "
+                             f"{len(outputs)} outputs of fn; give one per output")
 
     def first_derivatives(*xs):
         with enable_grad():
@@ -86,6 +103,14 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
 
     return gradcheck(first_derivatives, inputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
+
+
+def _check_settings(eps, atol, rtol, where):
+    for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        x = real_number(value, name, where)
+        low = "> 0" if name == "eps" else ">= 0"
+        if not (math.isfinite(x) and (x > 0 if name == "eps" else x >= 0)):
+            raise ValueError(f"{where}: {name} must be a finite number {low}, got {value!r}")
 
 
 def _float64_copies(inputs):
@@ -123,10 +148,11 @@ def _zeros_like(x):
     return Tensor(np.zeros_like(x.data))
 
 
-def _analytic_jacobians(outputs, inputs):
-    """One (total output elements, input elements) matrix per input, by reverse mode."""
+def _analytic_jacobians(outputs, inputs, checked):
+    """One (total output elements, input elements) matrix per input checked, by reverse mode."""
+    wanted = [inputs[i] for i in checked]
     rows = sum(np.size(o.data) for o in outputs)
-    jac = [np.zeros((rows, np.size(x.data))) for x in inputs]
+    jac = [np.zeros((rows, np.size(x.data))) for x in wanted]
     row = 0
     for o in outputs:
         size = np.size(o.data)
@@ -139,8 +165,11 @@ def _analytic_jacobians(outputs, inputs):
             else:
                 seed = np.zeros(o.shape)
                 seed.flat[k] = 1.0
-            grads = grad(o, inputs, grad_outputs=seed, retain_graph=True, allow_unused=True)
-            for j, g in zip(jac, grads):
+            grads = grad(o, wanted, grad_outputs=seed, retain_graph=True, allow_unused=True)
+            for i, x, j, g in zip(checked, wanted, jac, grads):
+                if g is not None and np.shape(g) != np.shape(x.data):
+                    raise GradcheckError(f"gradcheck: the gradient for input {_describe(i, x)} "
+                                         f"has shape {np.shape(g)}, not its input's")
                 if g is not None:
                     j[row] = np.ravel(g)
             row += 1

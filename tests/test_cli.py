@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from microgd.cli import main
+from microgd.cli import build, main
 
 ROOT = Path(__file__).resolve().parent.parent
 NEURON = ["graph", "tanh(a*b + c)", "--set", "a=2", "b=-3", "c=1"]
@@ -211,3 +211,76 @@ def test_without_the_dot_program_dot_files_still_work(tmp_path):
     user_error(done, 1, "the Graphviz program 'dot' was not found", "apt-get install graphviz",
                "brew install graphviz", "conda install graphviz", "-o graph.dot")
     assert not (tmp_path / "graph.svg").exists()
+
+
+# --- limits: big models, long and deep expressions, a closed or full stdout ---------------
+
+@pytest.mark.parametrize("args, words", [
+    (["--model", "100000,100000,1"], "--model 100000,100000,1 is too large: 10,000,200,001 "
+                                     "parameters, the limit is 10,000,000"),
+    (["--model", "2,1000,1000,1", "--scalar"],
+     "--model 2,1000,1000,1 is too large: 1,005,001 parameters, the limit is 100,000 with "
+     "--scalar (one Value per weight)"),
+    (["--model", "2," + "9" * 40 + ",1"], "the limit is 10,000,000"),
+])
+def test_a_model_too_large_is_refused_before_it_is_built(args, words, capsys):
+    user_error(in_process(capsys, "graph", *args), 2, words)
+
+
+def test_running_out_of_memory_is_a_message(capsys, monkeypatch):
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("microgd.nn.MLP", no_memory)
+    user_error(in_process(capsys, "graph", "--model", "2,4,1"), 1, "microgd: error: out of memory")
+
+
+def test_a_flat_sum_of_1000_terms_is_built_and_drawn(capsys):
+    names = [f"x{i}" for i in range(1000)]
+    out = build("+".join(names), {name: float(i) for i, name in enumerate(names)})
+    assert out.data == sum(range(1000))
+    done = in_process(capsys, "graph", "+".join(["x"] * 1000), "--set", "x=2")
+    assert done.returncode == 0, done.stderr
+    assert '"{ x | data 2 | grad 1000 }"' in done.stdout
+    assert '"{ out | data 2000 | grad 1 }"' in done.stdout
+
+
+@pytest.mark.parametrize("expression, words", [
+    ("(" * 300 + "a" + ")" * 300, "bad expression: too many nested parentheses"),
+    ("a+" + "-" * 100000 + "a", "bad expression: it is nested too deeply or too long for Python's "
+                         "parser"),
+    ("+".join(["a"] * 100000), "nested too deeply or too long"),
+])
+def test_deeply_nested_expressions_are_refused(expression, words, capsys):
+    user_error(in_process(capsys, "graph", expression, "--set", "a=1"), 2, words)
+
+
+def _closed_pipe():
+    read, write = os.pipe()
+    os.close(read)
+    return write
+
+
+@pytest.mark.parametrize("args", [["x*x", "--set", "x=2"], ["--model", "2,16,16,1", "--scalar"]])
+def test_a_closed_or_full_stdout_is_a_message_not_a_traceback(tmp_path, args):
+    outputs = {"Broken pipe": _closed_pipe()}
+    if os.path.exists("/dev/full"):
+        outputs["No space left on device"] = os.open("/dev/full", os.O_WRONLY)
+    for reason, fd in outputs.items():
+        done = subprocess.run([sys.executable, "-m", "microgd", "graph", *args], stdout=fd,
+                              stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=60,
+                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        os.close(fd)
+        assert done.returncode == 1
+        assert done.stderr == f"microgd: error: cannot write to standard output: {reason}\n"
+
+
+@pytest.mark.xfail(strict=True, reason="engine: IEEE Value backward")
+@pytest.mark.parametrize("expression, out, grad", [("log(x)", "-inf", "inf"),
+                                                   ("1/x", "inf", "-inf"),
+                                                   ("x/x", "nan", "nan")])
+def test_values_at_a_pole_are_ieee_as_in_pytorch(expression, out, grad, capsys):
+    done = in_process(capsys, "graph", expression, "--set", "x=0")
+    assert done.returncode == 0, done.stderr
+    assert f'"{{ x | data 0 | grad {grad} }}"' in done.stdout
+    assert f'"{{ out | data {out} | grad 1 }}"' in done.stdout

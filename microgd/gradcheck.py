@@ -208,7 +208,8 @@ def _describe(k, node):
 
 
 def _report(i, x, outputs, analytic, numeric, tol, bad, atol, rtol):
-    excess = np.where(bad, np.abs(analytic - numeric) - tol, -np.inf)
+    with np.errstate(invalid="ignore"):  # inf - inf: ranked first below
+        excess = np.where(bad, np.abs(analytic - numeric) - tol, -np.inf)
     excess = np.where(np.isnan(excess) & bad, np.inf, excess)
     worst = np.argsort(excess, axis=None)[::-1][:min(5, int(bad.sum()))]
     shapes = [np.shape(o.data) for o in outputs]

@@ -387,9 +387,10 @@ def test_scheduler_state_dict_round_trip():
     sched = optim.StepLR(opt, step_size=2)
     for _ in range(3):
         sched.step()
-    sd = sched.state_dict()
+    sd, opt_sd = sched.state_dict(), opt.state_dict()
     opt2 = optim.SGD([Value(0.0)], lr=0.1)
     sched2 = optim.StepLR(opt2, step_size=2)
+    opt2.load_state_dict(opt_sd)  # the lr lives in the optimizer, as in PyTorch
     sched2.load_state_dict(sd)
     sched.step()
     sched2.step()

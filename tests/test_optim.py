@@ -190,6 +190,88 @@ def test_float32_parameters_stay_float32():
                    if isinstance(v, np.ndarray))
 
 
+# --- RMSprop and Adagrad --------------------------------------------------------------------
+
+def rmsprop_by_hand(lr, alpha, eps, weight_decay, momentum, centered, maximize, steps=4):
+    theta, v, avg, buf, out = THETA0.copy(), 0.0, 0.0, 0.0, []
+    for _ in range(steps):
+        g = -grad_f(theta) if maximize else grad_f(theta)
+        g = g + weight_decay * theta
+        v = alpha * v + (1 - alpha) * g ** 2
+        avg = alpha * avg + (1 - alpha) * g
+        denom = np.sqrt(v - avg ** 2 if centered else v) + eps
+        if momentum:
+            buf = momentum * buf + g / denom
+            theta = theta - lr * buf
+        else:
+            theta = theta - lr * g / denom
+        out.append(theta)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+@pytest.mark.parametrize("momentum,centered,weight_decay,maximize",
+                         list(itertools.product([0.0, 0.5], [False, True], [0.0, 0.1],
+                                                [False, True])))
+def test_rmsprop_matches_closed_form(engine, momentum, centered, weight_decay, maximize):
+    kw = dict(lr=0.01, alpha=0.9, eps=1e-3, weight_decay=weight_decay, momentum=momentum,
+              centered=centered, maximize=maximize)
+    got = run(lambda ps: optim.RMSprop(ps, **kw), engine, steps=5)
+    np.testing.assert_allclose(got, rmsprop_by_hand(steps=5, **kw), rtol=1e-12, atol=1e-14)
+
+
+def test_rmsprop_first_steps_by_hand_numbers():
+    v = Value(1.0)
+    opt = optim.RMSprop([v], lr=0.1, alpha=0.75, eps=0.0, momentum=0.5, centered=True)
+    v.grad = 2.0
+    opt.step()   # sq = 0.25*4 = 1, avg = 0.5, d = sqrt(1 - 0.25), b = 2/d, θ = 1 - 0.1 b
+    d1 = math.sqrt(0.75)
+    assert v.data == pytest.approx(1 - 0.2 / d1, rel=1e-15)
+    v.grad = -1.0
+    opt.step()   # sq = 0.75 + 0.25, avg = 0.375 - 0.25, b = 0.5 * 2/d1 - 1/d2
+    d2 = math.sqrt(1.0 - 0.125 ** 2)
+    assert v.data == pytest.approx(1 - 0.2 / d1 - 0.1 * (1 / d1 - 1 / d2), rel=1e-14)
+    state = opt.state[v]
+    assert state["step"] == 2 and state["square_avg"] == 1.0 and state["grad_avg"] == 0.125
+
+
+def adagrad_by_hand(lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize,
+                    steps=4):
+    theta, s, out = THETA0.copy(), initial_accumulator_value, []
+    for t in range(1, steps + 1):
+        g = -grad_f(theta) if maximize else grad_f(theta)
+        g = g + weight_decay * theta
+        s = s + g ** 2
+        theta = theta - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(s) + eps)
+        out.append(theta)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+@pytest.mark.parametrize("lr_decay,weight_decay,initial_accumulator_value,maximize",
+                         list(itertools.product([0.0, 0.5], [0.0, 0.1], [0.0, 0.4],
+                                                [False, True])))
+def test_adagrad_matches_closed_form(engine, lr_decay, weight_decay, initial_accumulator_value,
+                                     maximize):
+    kw = dict(lr=0.1, lr_decay=lr_decay, weight_decay=weight_decay, eps=1e-3,
+              initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+    got = run(lambda ps: optim.Adagrad(ps, **kw), engine, steps=5)
+    np.testing.assert_allclose(got, adagrad_by_hand(steps=5, **kw), rtol=1e-12, atol=1e-14)
+
+
+def test_adagrad_first_steps_by_hand_numbers():
+    p = Tensor([3.0, -1.0], requires_grad=True)
+    opt = optim.Adagrad([p], lr=0.5, lr_decay=1.0, eps=0.0)
+    assert opt.state[p]["step"] == 0 and np.array_equal(opt.state[p]["sum"], [0.0, 0.0])
+    p.grad = np.array([4.0, -0.5])
+    opt.step()          # s = g², so θ -= 0.5 * sign(g)
+    np.testing.assert_array_equal(p.data, [2.5, -0.5])
+    p.grad = np.array([3.0, 0.0])
+    opt.step()          # lr / (1 + 1) = 0.25; s = [25, 0.25]; θ -= 0.25 * [3/5, 0]
+    np.testing.assert_allclose(p.data, [2.35, -0.5], rtol=1e-15)
+    assert opt.state[p]["step"] == 2
+
+
 # --- the lesson's line: hand-derived gradients == autograd + SGD ------------------------------
 
 @pytest.mark.parametrize("engine", ["tensor", "value"])
@@ -266,6 +348,182 @@ def test_zero_grad_and_closure():
     p.grad = np.ones(1)
     opt.zero_grad(set_to_none=False)
     assert np.array_equal(p.grad, [0.0])
+
+
+# --- parameter groups, lr writes, grads as nodes, updates in place ----------------------------
+
+ALL_OPTIMIZERS = [
+    lambda ps, **kw: optim.SGD(ps, **{"lr": 0.1, "momentum": 0.9, "weight_decay": 0.1, **kw}),
+    lambda ps, **kw: optim.Adam(ps, **{"lr": 0.1, "weight_decay": 0.1, "amsgrad": True, **kw}),
+    lambda ps, **kw: optim.AdamW(ps, **{"lr": 0.1, **kw}),
+    lambda ps, **kw: optim.RMSprop(ps, **{"lr": 0.1, "momentum": 0.5, "centered": True,
+                                          "weight_decay": 0.1, **kw}),
+    lambda ps, **kw: optim.Adagrad(ps, **{"lr": 0.1, "lr_decay": 0.1, "weight_decay": 0.1, **kw}),
+]
+NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
+
+
+def test_param_groups_take_the_constructors_options_as_defaults():
+    mg.manual_seed(0)
+    model = nn.MLP(2, [3, 1])
+    opt = optim.SGD([{"params": model[0].parameters()},
+                     {"params": model[2].parameters(), "lr": 1e-3}], lr=0.1, momentum=0.9)
+    assert [(g["lr"], g["momentum"], g["nesterov"]) for g in opt.param_groups] == [
+        (0.1, 0.9, False), (1e-3, 0.9, False)]
+    assert [len(g["params"]) for g in opt.param_groups] == [2, 2]
+    assert opt.param_groups[1]["params"][0] is model[2].weight
+    before = [p.data.copy() for p in model.parameters()]
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    opt.step()
+    moved = [float(np.max(b - p.data)) for b, p in zip(before, model.parameters())]
+    assert moved == pytest.approx([0.1, 0.1, 1e-3, 1e-3], rel=1e-12)
+
+
+def test_sgd_lr_defaults_to_pytorchs():
+    assert optim.SGD([Value(1.0)]).param_groups[0]["lr"] == 1e-3
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS, ids=NAMES)
+def test_an_lr_written_into_a_group_takes_effect_at_the_next_step(make):
+    p, q = Tensor([1.0, -2.0], requires_grad=True), Tensor([1.0, -2.0], requires_grad=True)
+    opt, ref = make([p], weight_decay=0.0), make([q], weight_decay=0.0)
+    for lr in (0.1, 0.0, 0.05):
+        opt.param_groups[0]["lr"] = lr
+        ref.param_groups[0]["lr"] = lr
+        p.grad, q.grad = np.array([0.5, 2.0]), np.array([0.5, 2.0])
+        before = p.data.copy()
+        opt.step()
+        ref.step()
+        assert np.array_equal(p.data, q.data)
+        assert np.array_equal(p.data, before) == (lr == 0.0)
+
+
+def test_an_lr_written_by_hand_moves_sgd_by_that_lr():
+    v = Value(1.0)
+    opt = optim.SGD([v], lr=0.1)
+    opt.param_groups[0]["lr"] = 0.5
+    v.grad = 2.0
+    opt.step()
+    assert v.data == 0.0
+
+
+def test_add_param_group_fills_defaults_and_refuses_a_parameter_twice():
+    p, q = Tensor([1.0], requires_grad=True), Tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.Adam([p], lr=0.1, betas=(0.8, 0.9), eps=0.0)
+    opt.add_param_group({"params": q, "lr": 0.2})
+    assert opt.param_groups[1]["betas"] == (0.8, 0.9) and opt.param_groups[1]["params"] == [q]
+    p.grad, q.grad = np.ones(1), np.array([1.0, -3.0])
+    opt.step()          # Adam's first step is lr * sign(g)
+    np.testing.assert_allclose(q.data, [0.8, 2.2], rtol=1e-14)
+    np.testing.assert_allclose(p.data, [0.9], rtol=1e-14)
+    with pytest.raises(ValueError, match="parameter 1 of the new group is in group 1 already"):
+        opt.add_param_group({"params": [Tensor([0.0], requires_grad=True), q]})
+    assert len(opt.param_groups) == 2
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        opt.add_param_group({"params": [Tensor([0.0], requires_grad=True)], "lr": -1})
+    assert len(opt.param_groups) == 2
+
+
+def test_adagrad_makes_state_for_a_group_added_later_at_its_first_step():
+    p, q = Tensor([1.0], requires_grad=True), Tensor([1.0], requires_grad=True)
+    opt = optim.Adagrad([p], lr=0.5)
+    opt.add_param_group({"params": [q], "initial_accumulator_value": 3.0})
+    assert q not in opt.state
+    q.grad = np.array([1.0])
+    opt.step()          # s = 3 + 1
+    assert opt.state[q]["sum"][0] == 4.0 and q.data[0] == pytest.approx(1 - 0.5 / 2)
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS, ids=NAMES)
+def test_a_tensor_grad_gives_the_same_step_as_an_array_grad(make):
+    p, q = Tensor([1.0, -2.0, 0.5], requires_grad=True), Tensor([1.0, -2.0, 0.5],
+                                                                  requires_grad=True)
+    opt_p, opt_q = make([p]), make([q])
+    for g in ([0.5, 2.0, -1.0], [0.25, -1.0, 3.0]):
+        p.grad, q.grad = np.array(g), Tensor(g)
+        opt_p.step()
+        opt_q.step()
+        assert np.array_equal(p.data, q.data)
+    assert not np.array_equal(p.data, [1.0, -2.0, 0.5])
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS, ids=NAMES)
+def test_a_step_updates_the_parameters_array_in_place(make):
+    p = Tensor([1.0, -2.0, 0.5], requires_grad=True)
+    array, view = p.data, p.data[:2]
+    opt = make([p])
+    for _ in range(2):
+        p.grad = np.array([0.5, 2.0, -1.0])
+        before = p.data.copy()
+        opt.step()
+        assert p.data is array
+        assert not np.array_equal(p.data, before)
+        np.testing.assert_array_equal(view, p.data[:2])
+
+
+# --- against PyTorch itself (skipped without it) ----------------------------------------------
+
+def _bumpy_grad(theta):
+    """A gradient that depends on θ, so a wrong step changes every later one."""
+    return theta ** 3 + theta - 0.2
+
+
+TORCH_CASES = [
+    ("SGD", dict(lr=0.05, momentum=0.9, weight_decay=0.01), dict(lr=0.02, nesterov=True)),
+    ("SGD", dict(lr=0.05, momentum=0.5, dampening=0.5, maximize=True), dict(momentum=0.0)),
+    ("Adam", dict(lr=0.05, weight_decay=0.1, amsgrad=True), dict(betas=(0.5, 0.6))),
+    ("AdamW", dict(lr=0.05, weight_decay=0.1), dict(amsgrad=True, maximize=True)),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.1),
+     dict(lr=0.02, centered=False, momentum=0.0, eps=1e-3)),
+    ("RMSprop", dict(lr=0.01, maximize=True), dict(momentum=0.9, alpha=0.5)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.5),
+     dict(lr=0.3, lr_decay=0.0, eps=1e-3)),
+    ("Adagrad", dict(lr=0.1, maximize=True), dict(weight_decay=0.5)),
+]
+
+
+@pytest.mark.parametrize("name,options,group_options", TORCH_CASES)
+def test_optimizers_with_groups_match_torch(name, options, group_options):
+    torch = pytest.importorskip("torch")
+    starts = [THETA0, np.array([[0.2, -0.7], [1.5, 0.1]]), np.array([0.3])]
+    ours = [Tensor(s.copy(), requires_grad=True) for s in starts]
+    theirs = [torch.tensor(s.copy(), requires_grad=True) for s in starts]
+
+    def groups(ps):
+        return [{"params": ps[:2]}, {"params": ps[2:], **group_options}]
+    opt = getattr(optim, name)(groups(ours), **options)
+    topt = getattr(torch.optim, name)(groups(theirs), foreach=False, **options)
+    for step in range(8):
+        if step == 4:  # an lr written by hand, in both
+            opt.param_groups[1]["lr"] = topt.param_groups[1]["lr"] = 0.07
+        for p, t in zip(ours, theirs):
+            p.grad = _bumpy_grad(p.data)
+            t.grad = torch.from_numpy(_bumpy_grad(t.detach().numpy()))
+        opt.step()
+        topt.step()
+        for p, t in zip(ours, theirs):
+            np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lr_scheduler, o: lr_scheduler.StepLR(o, step_size=3, gamma=0.5),
+    lambda lr_scheduler, o: lr_scheduler.CosineAnnealingLR(o, T_max=5, eta_min=0.01),
+], ids=["StepLR", "CosineAnnealingLR"])
+def test_schedulers_with_groups_and_lr_writes_match_torch(make):
+    torch = pytest.importorskip("torch")
+    opt = optim.SGD([{"params": [Value(0.0)]}, {"params": [Value(0.0)], "lr": 0.5}], lr=0.1)
+    topt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)]},
+                            {"params": [torch.zeros(1, requires_grad=True)], "lr": 0.5}], lr=0.1)
+    sched, tsched = make(optim.lr_scheduler, opt), make(torch.optim.lr_scheduler, topt)
+    for epoch in range(25):
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12, abs=1e-15)
+        assert [g["lr"] for g in opt.param_groups] == sched.get_last_lr()
+        if epoch == 7:
+            opt.param_groups[0]["lr"] = topt.param_groups[0]["lr"] = 0.3
+        topt.step()
+        sched.step()
+        tsched.step()
 
 
 # --- checkpoints -----------------------------------------------------------------------------

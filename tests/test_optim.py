@@ -612,6 +612,68 @@ def test_load_state_dict_mismatches_are_errors_and_change_nothing():
         opt.load_state_dict({"state": {}})
 
 
+def _grads_and_step(params, opt, steps):
+    """Steps with θ-dependent grads set by hand; the parameters after each."""
+    out = []
+    for _ in range(steps):
+        for p in params:
+            p.grad = _bumpy_grad(p.data)
+        opt.step()
+        out.append(np.concatenate([np.ravel(p.data) for p in params]))
+    return np.array(out)
+
+
+GROUPED = [
+    lambda ps: optim.SGD([{"params": ps[:2]}, {"params": ps[2:], "lr": 0.01, "nesterov": True}],
+                         lr=0.05, momentum=0.9),
+    lambda ps: optim.Adam([{"params": ps[:2], "amsgrad": True}, {"params": ps[2:]}], lr=0.05),
+    lambda ps: optim.AdamW([{"params": ps[:2]}, {"params": ps[2:], "weight_decay": 0.5}]),
+    lambda ps: optim.RMSprop([{"params": ps[:2], "centered": True}, {"params": ps[2:]}],
+                             momentum=0.5),
+    lambda ps: optim.Adagrad([{"params": ps[:2]}, {"params": ps[2:], "lr": 0.3}], lr_decay=0.1),
+]
+
+
+@pytest.mark.parametrize("make", GROUPED, ids=NAMES)
+def test_state_dict_round_trip_with_groups_resumes_exactly(make):
+    def params():
+        return [Tensor([0.5, -1.0], requires_grad=True), Tensor([[2.0]], requires_grad=True),
+                Tensor([0.3, 0.1, -0.4], requires_grad=True)]
+    ps = params()
+    opt = make(ps)
+    _grads_and_step(ps, opt, 3)
+    saved, sd = [p.data.copy() for p in ps], copy.deepcopy(opt.state_dict())
+    expected = _grads_and_step(ps, opt, 3)
+
+    fresh = params()
+    for p, data in zip(fresh, saved):
+        p.data[...] = data
+    fresh_opt = make(fresh)
+    for group in fresh_opt.param_groups:
+        group["lr"] = 123.0  # the state dict brings each group's own back
+    fresh_opt.load_state_dict(sd)
+    np.testing.assert_array_equal(_grads_and_step(fresh, fresh_opt, 3), expected)
+
+
+def test_state_dict_numbers_parameters_across_groups_as_pytorch():
+    p, q, r = (Tensor([1.0], requires_grad=True) for _ in range(3))
+    opt = optim.SGD([{"params": [p, q]}, {"params": [r], "lr": 0.5}], lr=0.1, momentum=0.9)
+    for x in (p, r):
+        x.grad = np.ones(1)
+    opt.step()
+    sd = opt.state_dict()
+    assert [g["params"] for g in sd["param_groups"]] == [[0, 1], [2]]
+    assert [g["lr"] for g in sd["param_groups"]] == [0.1, 0.5]
+    assert set(sd["state"]) == {0, 2} and set(sd["state"][2]) == {"momentum_buffer"}
+
+
+def test_adagrad_state_is_there_before_the_first_step():
+    p, v = Tensor([1.0, 2.0], requires_grad=True), Value(1.0)
+    sd = optim.Adagrad([p, v], initial_accumulator_value=0.5).state_dict()
+    assert sd["state"][0]["step"] == 0 and np.array_equal(sd["state"][0]["sum"], [0.5, 0.5])
+    assert sd["state"][1] == {"step": 0, "sum": 0.5}
+
+
 # --- schedulers --------------------------------------------------------------------------------
 
 def test_step_lr_follows_its_rule_and_drives_the_optimizer():
@@ -657,6 +719,62 @@ def test_scheduler_state_dict_round_trip():
         sched2.load_state_dict({"last_epoch": 3})
 
 
+def test_lr_scheduler_is_a_module_and_the_old_names_still_work():
+    from microgd.optim.lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
+    assert optim.lr_scheduler.StepLR is StepLR is optim.StepLR
+    assert optim.CosineAnnealingLR is CosineAnnealingLR and optim.LRScheduler is LRScheduler
+
+
+def test_step_lr_sets_every_group_from_its_own_lr():
+    opt = optim.SGD([{"params": [Value(0.0)]}, {"params": [Value(0.0)], "lr": 0.4}], lr=1.0)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    seen = []
+    for _ in range(5):
+        seen.append(sched.get_last_lr())
+        assert [g["lr"] for g in opt.param_groups] == seen[-1]
+        sched.step()
+    assert seen == [[1.0, 0.4], [1.0, 0.4], [0.5, 0.2], [0.5, 0.2], [0.25, 0.1]]
+    assert sched.base_lrs == [1.0, 0.4]
+    assert [g["initial_lr"] for g in opt.param_groups] == [1.0, 0.4]
+
+
+def test_cosine_annealing_anneals_every_group_to_eta_min():
+    opt = optim.SGD([{"params": [Value(0.0)]}, {"params": [Value(0.0)], "lr": 0.5}], lr=0.1)
+    sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4, eta_min=0.02)
+    for epoch in range(9):
+        assert sched.get_last_lr() == [
+            pytest.approx(0.02 + (base - 0.02) * (1 + math.cos(math.pi * epoch / 4)) / 2,
+                          rel=1e-14) for base in (0.1, 0.5)]
+        sched.step()
+
+
+def test_a_scheduler_goes_on_from_an_lr_written_by_hand():
+    opt = optim.SGD([Value(0.0)], lr=1.0)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    sched.step()
+    opt.param_groups[0]["lr"] = 0.2
+    sched.step()        # epoch 2: the lr there now, halved
+    assert sched.get_last_lr() == [0.1] and opt.param_groups[0]["lr"] == 0.1
+    sched.step()
+    assert sched.get_last_lr() == [0.1]
+
+
+def test_a_second_scheduler_keeps_the_first_initial_lr():
+    opt = optim.SGD([Value(0.0)], lr=1.0)
+    optim.StepLR(opt, step_size=1, gamma=0.5).step()
+    second = optim.CosineAnnealingLR(opt, T_max=10)
+    assert second.base_lrs == [1.0] and second.get_last_lr() == [0.5]
+
+
+def test_a_scheduler_resumes_from_last_epoch():
+    opt = optim.SGD([Value(0.0)], lr=0.1)
+    with pytest.raises(KeyError, match=r"'initial_lr' is not specified in param_groups\[0\]"):
+        optim.StepLR(opt, step_size=2, last_epoch=3)
+    opt.param_groups[0]["initial_lr"] = 1.0
+    sched = optim.StepLR(opt, step_size=2, gamma=0.5, last_epoch=3)
+    assert sched.last_epoch == 4 and sched.get_last_lr() == [0.05]  # epoch 4 decays the lr
+
+
 # --- bad input -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make,error,match", [
@@ -683,6 +801,20 @@ def test_scheduler_state_dict_round_trip():
     (lambda ps: optim.AdamW(ps, amsgrad=None), TypeError, "amsgrad must be a bool"),
     (lambda ps: optim.SGD([{"params": ps, "lr": -2}], lr=0.1), ValueError,
      "Invalid learning rate: -2"),
+    (lambda ps: optim.RMSprop(ps, lr=-0.5), ValueError, "Invalid learning rate: -0.5"),
+    (lambda ps: optim.RMSprop(ps, alpha=-0.9), ValueError, "Invalid alpha value: -0.9"),
+    (lambda ps: optim.RMSprop(ps, eps=-1.0), ValueError, "Invalid epsilon value: -1.0"),
+    (lambda ps: optim.RMSprop(ps, momentum=-0.1), ValueError, "Invalid momentum value: -0.1"),
+    (lambda ps: optim.RMSprop(ps, weight_decay=-2), ValueError, "Invalid weight_decay value: -2"),
+    (lambda ps: optim.RMSprop(ps, centered=1), TypeError, "centered must be a bool, got int"),
+    (lambda ps: optim.RMSprop(ps, alpha="0.9"), TypeError, "alpha must be a real number"),
+    (lambda ps: optim.Adagrad(ps, lr=-0.01), ValueError, "Invalid learning rate: -0.01"),
+    (lambda ps: optim.Adagrad(ps, lr_decay=-1), ValueError, "Invalid lr_decay value: -1"),
+    (lambda ps: optim.Adagrad(ps, weight_decay=-1), ValueError, "Invalid weight_decay value: -1"),
+    (lambda ps: optim.Adagrad(ps, initial_accumulator_value=-0.1), ValueError,
+     "Invalid initial_accumulator_value value: -0.1"),
+    (lambda ps: optim.Adagrad(ps, eps=float("nan")), ValueError, "Invalid epsilon value: nan"),
+    (lambda ps: optim.Adagrad(ps, maximize=None), TypeError, "maximize must be a bool"),
 ])
 def test_invalid_hyperparameters(make, error, match):
     with pytest.raises(error, match=match):
@@ -707,6 +839,66 @@ def test_invalid_parameter_lists():
         optim.SGD([{"lr": 0.1}], lr=0.1)
 
 
+@pytest.mark.parametrize("params,error,match", [
+    (lambda m: m[0], TypeError, r"params must be an iterable of parameters \(Values or Tensors\) "
+     r"or of dicts, got a Linear module; pass module.parameters\(\)"),
+    (lambda m: m, TypeError, "got a MLP module; pass module.parameters()"),
+    (lambda m: [m[0]], TypeError, r"parameter 0 is a Linear module; pass module.parameters\(\)"),
+    (lambda m: m[0].weight, TypeError, "got a single Tensor; wrap it in a list"),
+    (lambda m: 0.1, TypeError, "params must be an iterable .* got float"),
+    (lambda m: set(m.parameters()), TypeError, "params must be an ordered collection such as "
+     "a list, not a set"),
+    (lambda m: {"params": m.parameters()}, TypeError, r"got a dict; a parameter group goes in a "
+     r"list: \[\{'params': ...\}\]"),
+    (lambda m: [{"params": set(m.parameters())}], TypeError, "'params' must be an ordered"),
+    (lambda m: [{"params": m[0]}], TypeError, "'params' must be .* got a Linear module"),
+    (lambda m: iter([]), ValueError, "SGD got an empty parameter list"),
+])
+def test_bad_params_say_what_to_pass(params, error, match):
+    model = nn.MLP(2, [3, 1])
+    with pytest.raises(error, match=match):
+        optim.SGD(params(model), lr=0.1)
+
+
+@pytest.mark.parametrize("make,name", list(zip(ALL_OPTIMIZERS, NAMES)), ids=NAMES)
+def test_a_grad_of_the_wrong_shape_is_named_and_nothing_changes(make, name):
+    p, q = Tensor([1.0, 2.0, 3.0], requires_grad=True), Tensor(np.ones((2, 2)), requires_grad=True)
+    opt = make([{"params": [p]}, {"params": [q]}])
+    p.grad = np.ones(3)
+    for bad, shape in ((np.ones(3), r"\(3,\)"), (Tensor(np.ones((2, 1))), r"\(2, 1\)")):
+        q.grad = bad
+        with pytest.raises(RuntimeError, match=rf"{name}.step: parameter 0 of group 1 has shape "
+                           rf"\(2, 2\) but its grad has shape {shape}"):
+            opt.step()
+        assert np.array_equal(p.data, [1.0, 2.0, 3.0])  # group 0 was not stepped either
+
+
+def test_a_value_with_an_array_grad_or_a_grad_that_is_no_number_is_named():
+    v = Value(1.0)
+    opt = optim.SGD([Tensor([1.0], requires_grad=True), v], lr=0.1)
+    v.grad = np.ones(2)
+    with pytest.raises(RuntimeError, match=r"parameter 1 of group 0 has shape \(\) but its "
+                       r"grad has shape \(2,\)"):
+        opt.step()
+    v.grad = "1.0"
+    with pytest.raises(TypeError, match="parameter 1 of group 0 has a grad of type str"):
+        opt.step()
+    assert v.data == 1.0
+
+
+def test_a_bad_lr_written_into_a_group_is_refused_at_the_next_step():
+    v = Value(1.0)
+    opt = optim.Adam([v])
+    v.grad = 1.0
+    opt.param_groups[0]["lr"] = -0.1
+    with pytest.raises(ValueError, match="Invalid learning rate: -0.1"):
+        opt.step()
+    opt.param_groups[0]["lr"] = "0.1"
+    with pytest.raises(TypeError, match="lr must be a real number, got str"):
+        opt.step()
+    assert v.data == 1.0 and not opt.state
+
+
 @pytest.mark.parametrize("make,error,match", [
     (lambda o: optim.StepLR(o, step_size=0), ValueError, "step_size must be a positive int, got 0"),
     (lambda o: optim.StepLR(o, step_size=2.5), TypeError, "step_size must be an int, got float"),
@@ -714,6 +906,10 @@ def test_invalid_parameter_lists():
     (lambda o: optim.CosineAnnealingLR(o, T_max=-3), ValueError, "T_max must be a positive int"),
     (lambda o: optim.CosineAnnealingLR(o, 5, eta_min=-1), ValueError, "eta_min must be >= 0"),
     (lambda o: optim.StepLR("opt", 2), TypeError, "optimizer must be an Optimizer, got str"),
+    (lambda o: optim.StepLR(o, 2, last_epoch=-2), ValueError,
+     "last_epoch must be an int >= -1, got -2"),
+    (lambda o: optim.CosineAnnealingLR(o, 2, last_epoch=1.0), TypeError,
+     "last_epoch must be an int, got float 1.0"),
 ])
 def test_invalid_scheduler_arguments(make, error, match):
     with pytest.raises(error, match=match):

@@ -7,6 +7,7 @@ steps is where the schedule goes on from.
 """
 
 import math
+import numbers
 from collections.abc import Mapping
 
 from .._util import non_negative, positive_int
@@ -33,8 +34,11 @@ class LRScheduler:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{name}: optimizer must be an Optimizer, got "
                             f"{type(optimizer).__name__}")
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
-            raise ValueError(f"{name}: last_epoch must be an int >= -1, got {last_epoch!r}")
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
+            raise TypeError(f"{name}: last_epoch must be an int, got "
+                            f"{type(last_epoch).__name__} {last_epoch!r}")
+        if last_epoch < -1:
+            raise ValueError(f"{name}: last_epoch must be an int >= -1, got {last_epoch}")
         for i, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])

@@ -435,6 +435,29 @@ def test_adagrad_makes_state_for_a_group_added_later_at_its_first_step():
     assert opt.state[q]["sum"][0] == 4.0 and q.data[0] == pytest.approx(1 - 0.5 / 2)
 
 
+
+def test_named_parameters_are_accepted_and_their_names_kept():
+    mg.manual_seed(0)
+    model = nn.MLP(2, [3, 1])
+    opt = optim.SGD(model.named_parameters(), lr=0.1)
+    assert opt.param_groups[0]["param_names"] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert opt.param_groups[0]["params"] == list(model.parameters())
+    assert opt.state_dict()["param_groups"][0]["param_names"][3] == "2.bias"
+    with pytest.raises(ValueError, match="all parameter groups must be named .* but group 0 is"):
+        opt.add_param_group({"params": [Tensor([1.0], requires_grad=True)]})
+    with pytest.raises(ValueError, match="parameter 1 has no name, others do"):
+        optim.SGD([("w", model[0].weight), model[0].bias], lr=0.1)
+
+
+def test_repr_lists_each_group_as_pytorch_does():
+    opt = optim.RMSprop([{"params": [Value(0.0)]}, {"params": [Value(0.0)], "lr": 0.5}])
+    assert repr(opt) == "\n".join([
+        "RMSprop (", "Parameter Group 0", "    alpha: 0.99", "    centered: False",
+        "    eps: 1e-08", "    lr: 0.01", "    maximize: False", "    momentum: 0.0",
+        "    weight_decay: 0.0", "Parameter Group 1", "    alpha: 0.99", "    centered: False",
+        "    eps: 1e-08", "    lr: 0.5", "    maximize: False", "    momentum: 0.0",
+        "    weight_decay: 0.0", ")"])
+
 @pytest.mark.parametrize("make", ALL_OPTIMIZERS, ids=NAMES)
 def test_a_tensor_grad_gives_the_same_step_as_an_array_grad(make):
     p, q = Tensor([1.0, -2.0, 0.5], requires_grad=True), Tensor([1.0, -2.0, 0.5],

@@ -58,6 +58,14 @@ class Optimizer:
                             f"got {type(param_group).__name__}")
         params = param_group["params"]
         params = [params] if isinstance(params, Node) else _listed(params, name, "'params'")
+        names = _names(params, name)
+        if names is not None:
+            params = [p for _, p in params]
+        for k, group in enumerate(self.param_groups):
+            if ("param_names" in group) != (names is not None):
+                raise ValueError(f"{name}: all parameter groups must be named (as given by "
+                                 "model.named_parameters()) or none, but group "
+                                 f"{k} is{'' if 'param_names' in group else ' not'}")
         for i, p in enumerate(params):
             if hasattr(p, "parameters"):
                 raise TypeError(f"{name}: parameter {i} is a {type(p).__name__} module; pass "
@@ -80,8 +88,18 @@ class Optimizer:
                                      f"parameter {position[id(p)]} of the new group is in "
                                      f"group {k} already (a parameter may be in one group)")
         group = {**self.defaults, **param_group, "params": params}
+        if names is not None:
+            group["param_names"] = names
         self._check_group(group)
         self.param_groups.append(group)
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group)
+                      if key not in ("params", "param_names")]
+        return "\n".join(lines + [")"])
 
     def _check_group(self, group):
         """Raise ValueError/TypeError for an invalid hyperparameter of ``group``."""
@@ -105,14 +123,14 @@ class Optimizer:
             closure: an optional function that recomputes the loss (and calls backward);
                 it runs first, with grad enabled, and its result is returned.
         """
-        loss = None
+        name, loss = type(self).__name__, None
         if closure is not None:
             with enable_grad():
                 loss = closure()
         todo = []
         for k, group in enumerate(self.param_groups):
             self._check_group(group)
-            todo.append((group, [(p, _raw_grad(p, i, k, self)) for i, p in
+            todo.append((group, [(p, _raw_grad(p, i, k, name)) for i, p in
                                  enumerate(group["params"]) if p.grad is not None]))
         for group, params_grads in todo:
             self._step_group(group, params_grads)
@@ -195,17 +213,29 @@ def _listed(params, where, what):
         raise TypeError(f"{where}: {expected}, got {type(params).__name__}") from None
 
 
-def _raw_grad(p, i, k, optimizer):
+def _names(params, where):
+    """The names of (name, parameter) pairs, as named_parameters() gives; None if unnamed."""
+    named = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params]
+    if not any(named):
+        return None
+    if not all(named):
+        raise ValueError(f"{where}: parameter {named.index(False)} has no name, others do; "
+                         "give every parameter of a group a name (model.named_parameters()) "
+                         "or none (model.parameters())")
+    return [p[0] for p in params]
+
+
+def _raw_grad(p, i, k, where):
     """p's grad as a raw float or array, checked against p's shape (p is parameter i of
-    group k)."""
+    group k of the optimizer ``where``)."""
     g = data_of(p.grad)
     if not isinstance(g, (np.ndarray, numbers.Real)) or isinstance(g, bool):
-        raise TypeError(f"{type(optimizer).__name__}.step: parameter {i} of group {k} has a "
+        raise TypeError(f"{where}.step: parameter {i} of group {k} has a "
                         f"grad of type {type(g).__name__}; expected a number, an array or a "
                         "Tensor")
     if isinstance(g, np.ndarray) or isinstance(p.data, np.ndarray):
         if np.shape(g) != np.shape(p.data):
-            raise RuntimeError(f"{type(optimizer).__name__}.step: parameter {i} of group {k} "
+            raise RuntimeError(f"{where}.step: parameter {i} of group {k} "
                                f"has shape {np.shape(p.data)} but its grad has shape "
                                f"{np.shape(g)}; a grad must have its parameter's shape")
     return g

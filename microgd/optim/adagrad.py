@@ -1,7 +1,7 @@
 """Adagrad, as ``torch.optim.Adagrad``."""
 
 from .._util import boolean
-from .optimizer import Optimizer, check_at_least_zero, full_like, sqrt
+from .optimizer import Optimizer, check_at_least_zero, full_like
 
 __all__ = ["Adagrad"]
 
@@ -15,7 +15,7 @@ class Adagrad(Optimizer):
         lr_t = lr / (1 + (t - 1) * lr_decay)
         g = g + weight_decay * θ                       (L2 penalty, if weight_decay)
         s = s + g * g                                  (s starts at initial_accumulator_value)
-        θ = θ - lr_t * g / (sqrt(s) + eps)
+        θ = θ - lr_t * g / (s ** 0.5 + eps)
 
     As in PyTorch, the state (step 0, s) of every parameter is made by the constructor,
     so ``state_dict()`` lists it before the first step.
@@ -66,4 +66,4 @@ class Adagrad(Optimizer):
             s = state["sum"]
             s += g * g
             state["sum"] = s
-            p.data -= lr / (1 + (step - 1) * lr_decay) * g / (sqrt(s) + eps)
+            p.data -= lr / (1 + (step - 1) * lr_decay) * g / (s ** 0.5 + eps)

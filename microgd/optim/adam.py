@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .._util import boolean, real_number
-from .optimizer import Optimizer, check_at_least_zero, full_like, sqrt
+from .optimizer import Optimizer, check_at_least_zero, full_like
 
 __all__ = ["Adam", "AdamW"]
 
@@ -77,7 +77,7 @@ class Adam(Optimizer):
             state["exp_avg"], state["exp_avg_sq"] = m, v
             if amsgrad:
                 v = state["max_exp_avg_sq"] = _maximum(state["max_exp_avg_sq"], v)
-            denom = sqrt(v) / math.sqrt(1 - beta2 ** step) + eps
+            denom = v ** 0.5 / math.sqrt(1 - beta2 ** step) + eps
             p.data -= lr / (1 - beta1 ** step) * m / denom
 
 

@@ -63,9 +63,9 @@ class Optimizer:
             params = [p for _, p in params]
         for k, group in enumerate(self.param_groups):
             if ("param_names" in group) != (names is not None):
-                raise ValueError(f"{name}: all parameter groups must be named (as given by "
-                                 "model.named_parameters()) or none, but group "
-                                 f"{k} is{'' if 'param_names' in group else ' not'}")
+                raise ValueError(f"{name}: the new group's parameters are "
+                                 f"{'un' if names is None else ''}named, group {k}'s are not; "
+                                 "name every group's (model.named_parameters()) or none")
         for i, p in enumerate(params):
             if hasattr(p, "parameters"):
                 raise TypeError(f"{name}: parameter {i} is a {type(p).__name__} module; pass "
@@ -130,8 +130,15 @@ class Optimizer:
         todo = []
         for k, group in enumerate(self.param_groups):
             self._check_group(group)
-            todo.append((group, [(p, _raw_grad(p, i, k, name)) for i, p in
-                                 enumerate(group["params"]) if p.grad is not None]))
+            params_grads = []
+            for i, p in enumerate(group["params"]):
+                g = p.grad
+                if g is None:
+                    continue
+                if type(g) is not float or type(p.data) is not float:  # not a plain Value
+                    g = _raw_grad(g, p, i, k, name)
+                params_grads.append((p, g))
+            todo.append((group, params_grads))
         for group, params_grads in todo:
             self._step_group(group, params_grads)
         return loss
@@ -225,10 +232,12 @@ def _names(params, where):
     return [p[0] for p in params]
 
 
-def _raw_grad(p, i, k, where):
-    """p's grad as a raw float or array, checked against p's shape (p is parameter i of
-    group k of the optimizer ``where``)."""
-    g = data_of(p.grad)
+def _raw_grad(grad, p, i, k, where):
+    """``grad`` (p's) as a raw float or array, checked against p's shape (p is parameter i
+    of group k of the optimizer ``where``)."""
+    g = data_of(grad)
+    if type(g) is np.ndarray and type(p.data) is np.ndarray and g.shape == p.data.shape:
+        return g
     if not isinstance(g, (np.ndarray, numbers.Real)) or isinstance(g, bool):
         raise TypeError(f"{where}.step: parameter {i} of group {k} has a "
                         f"grad of type {type(g).__name__}; expected a number, an array or a "
@@ -264,13 +273,6 @@ def full_like(data, value):
     if isinstance(data, np.ndarray):
         return np.full_like(data, value)
     return float(value)
-
-
-def sqrt(x):
-    """The square root of a buffer (an array or a float), nan below zero as in numpy."""
-    if isinstance(x, np.ndarray):
-        return np.sqrt(x)
-    return x ** 0.5 if x >= 0 else float("nan")
 
 
 def check_at_least_zero(group, key, where, what):

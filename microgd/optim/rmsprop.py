@@ -1,7 +1,9 @@
 """RMSprop, as ``torch.optim.RMSprop``."""
 
 from .._util import boolean
-from .optimizer import Optimizer, check_at_least_zero, full_like, sqrt
+import numpy as np
+
+from .optimizer import Optimizer, check_at_least_zero, full_like
 
 __all__ = ["RMSprop"]
 
@@ -72,8 +74,8 @@ class RMSprop(Optimizer):
                 a *= alpha
                 a += (1 - alpha) * g
                 state["grad_avg"] = a
-                v = v - a * a
-            denom = sqrt(v) + eps
+                v = v - a * a  # >= 0 but for rounding: nan then, as in PyTorch
+            denom = _sqrt(v) + eps
             if mu:
                 b = state["momentum_buffer"]
                 b *= mu
@@ -82,3 +84,10 @@ class RMSprop(Optimizer):
                 p.data -= lr * b
             else:
                 p.data -= lr * g / denom
+
+
+def _sqrt(x):
+    """The square root of an array or a float; nan below zero (never complex)."""
+    if isinstance(x, np.ndarray):
+        return np.sqrt(x)
+    return x ** 0.5 if x >= 0 else float("nan")

@@ -533,7 +533,10 @@ def test_optimizers_with_groups_match_torch(name, options, group_options):
 @pytest.mark.parametrize("make", [
     lambda lr_scheduler, o: lr_scheduler.StepLR(o, step_size=3, gamma=0.5),
     lambda lr_scheduler, o: lr_scheduler.CosineAnnealingLR(o, T_max=5, eta_min=0.01),
-], ids=["StepLR", "CosineAnnealingLR"])
+    lambda lr_scheduler, o: lr_scheduler.MultiStepLR(o, milestones=[3, 9, 9, 20], gamma=0.5),
+    lambda lr_scheduler, o: lr_scheduler.ExponentialLR(o, gamma=0.9),
+    lambda lr_scheduler, o: lr_scheduler.LambdaLR(o, [lambda e: 1 / (1 + e), lambda e: 0.9 ** e]),
+], ids=["StepLR", "CosineAnnealingLR", "MultiStepLR", "ExponentialLR", "LambdaLR"])
 def test_schedulers_with_groups_and_lr_writes_match_torch(make):
     torch = pytest.importorskip("torch")
     opt = optim.SGD([{"params": [Value(0.0)]}, {"params": [Value(0.0)], "lr": 0.5}], lr=0.1)
@@ -799,6 +802,48 @@ def test_a_scheduler_resumes_from_last_epoch():
     assert sched.last_epoch == 4 and sched.get_last_lr() == [0.05]  # epoch 4 decays the lr
 
 
+def test_multistep_exponential_and_lambda_follow_their_closed_forms():
+    def lrs(make, epochs=12):
+        opt = optim.SGD([{"params": [Value(0.0)]}, {"params": [Value(0.0)], "lr": 0.5}], lr=1.0)
+        sched = make(opt)
+        out = []
+        for _ in range(epochs):
+            out.append(sched.get_last_lr())
+            sched.step()
+        return out
+    milestones = [2, 5, 5]
+    assert lrs(lambda o: optim.lr_scheduler.MultiStepLR(o, milestones, gamma=0.5)) == [
+        [pytest.approx(base * 0.5 ** sum(m <= e for m in milestones)) for base in (1.0, 0.5)]
+        for e in range(12)]
+    assert lrs(lambda o: optim.lr_scheduler.ExponentialLR(o, gamma=0.8)) == [
+        [pytest.approx(base * 0.8 ** e, rel=1e-14) for base in (1.0, 0.5)] for e in range(12)]
+    assert lrs(lambda o: optim.lr_scheduler.LambdaLR(o, lambda e: 1 / (e + 1))) == [
+        [base / (e + 1) for base in (1.0, 0.5)] for e in range(12)]
+
+
+def test_lambda_lr_state_dict_keeps_callable_objects_not_functions():
+    class Warmup:
+        def __init__(self, epochs):
+            self.epochs = epochs
+
+        def __call__(self, epoch):
+            return min(1.0, (epoch + 1) / self.epochs)
+
+    opt = optim.SGD([{"params": [Value(0.0)]}, {"params": [Value(0.0)]}], lr=1.0)
+    sched = optim.lr_scheduler.LambdaLR(opt, [Warmup(4), lambda e: 0.5])
+    sched.step()
+    sd = sched.state_dict()
+    assert sd["lr_lambdas"] == [{"epochs": 4}, None] and sd["last_epoch"] == 1
+    opt2 = optim.SGD([{"params": [Value(0.0)]}, {"params": [Value(0.0)]}], lr=1.0)
+    warmup, half = Warmup(100), (lambda e: 0.5)
+    sched2 = optim.lr_scheduler.LambdaLR(opt2, [warmup, half])
+    sched2.load_state_dict(sd)
+    assert sched2.lr_lambdas == [warmup, half] and warmup.epochs == 4
+    sched.step()
+    sched2.step()
+    assert sched2.get_last_lr() == sched.get_last_lr() == [0.75, 0.5]
+
+
 # --- bad input -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make,error,match", [
@@ -930,6 +975,19 @@ def test_a_bad_lr_written_into_a_group_is_refused_at_the_next_step():
     (lambda o: optim.CosineAnnealingLR(o, T_max=-3), ValueError, "T_max must be a positive int"),
     (lambda o: optim.CosineAnnealingLR(o, 5, eta_min=-1), ValueError, "eta_min must be >= 0"),
     (lambda o: optim.StepLR("opt", 2), TypeError, "optimizer must be an Optimizer, got str"),
+    (lambda o: optim.lr_scheduler.MultiStepLR(o, 3), TypeError,
+     "milestones must be a list of epochs .ints., got int"),
+    (lambda o: optim.lr_scheduler.MultiStepLR(o, [2, 0]), ValueError,
+     "a milestone must be a positive int, got 0"),
+    (lambda o: optim.lr_scheduler.MultiStepLR(o, [2], gamma=-1), ValueError, "gamma must be >= 0"),
+    (lambda o: optim.lr_scheduler.ExponentialLR(o, gamma="0.9"), TypeError,
+     "gamma must be a real number, got str"),
+    (lambda o: optim.lr_scheduler.LambdaLR(o, [abs, abs]), ValueError,
+     r"expected 1 lr_lambdas \(one per parameter group\), got 2"),
+    (lambda o: optim.lr_scheduler.LambdaLR(o, 0.5), TypeError,
+     "lr_lambda 0 must be a function of the epoch, got float"),
+    (lambda o: optim.lr_scheduler.LambdaLR(None, abs), TypeError,
+     "LambdaLR: optimizer must be an Optimizer, got NoneType"),
     (lambda o: optim.StepLR(o, 2, last_epoch=-2), ValueError,
      "last_epoch must be an int >= -1, got -2"),
     (lambda o: optim.CosineAnnealingLR(o, 2, last_epoch=1.0), TypeError,

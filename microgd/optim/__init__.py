@@ -4,8 +4,9 @@
 (``model.parameters()``) or parameter groups (a list of dicts with options of their
 own); their update rules are PyTorch's documented ones, written in each class's
 docstring, and every hyperparameter is checked up front ("Invalid learning rate: -1").
-The schedulers live in ``optim.lr_scheduler``, as in PyTorch (``optim.StepLR`` works
-too).
+The schedulers (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR) live in
+``optim.lr_scheduler``, as in PyTorch; ``optim.StepLR`` and ``optim.CosineAnnealingLR``
+work too.
 """
 
 from . import lr_scheduler

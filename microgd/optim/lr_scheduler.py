@@ -8,19 +8,23 @@ steps is where the schedule goes on from.
 
 import math
 import numbers
+import types
+from collections import Counter
 from collections.abc import Mapping
 
 from .._util import non_negative, positive_int
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "StepLR", "CosineAnnealingLR"]
+__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
+           "CosineAnnealingLR"]
 
 
 class LRScheduler:
     """Base class: sets each group's lr, epoch by epoch.
 
-    Creating a scheduler sets epoch ``last_epoch + 1`` (0 for a new run); each
-    ``step()`` advances one epoch. Every group gets "initial_lr" (its lr when the first
+    Creating a scheduler takes a first step to epoch ``last_epoch + 1`` (0 for a new
+    run), which keeps the lr (``_step_count`` is 1 there); each ``step()`` advances one
+    epoch. Every group gets "initial_lr" (its lr when the first
     scheduler was made), listed in ``base_lrs``.
 
     Args:
@@ -31,9 +35,7 @@ class LRScheduler:
 
     def __init__(self, optimizer, last_epoch=-1):
         name = type(self).__name__
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{name}: optimizer must be an Optimizer, got "
-                            f"{type(optimizer).__name__}")
+        _check_optimizer(optimizer, name)
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
             raise TypeError(f"{name}: last_epoch must be an int, got "
                             f"{type(last_epoch).__name__} {last_epoch!r}")
@@ -83,6 +85,53 @@ class LRScheduler:
         self.__dict__.update(_lists_copied(state_dict.items()))
 
 
+class LambdaLR(LRScheduler):
+    """lr = initial_lr * lr_lambda(epoch) for each group, as PyTorch's LambdaLR.
+
+    Unlike the other schedulers it does not chain: it sets the lr from the group's
+    initial lr. ``state_dict()`` keeps callable objects' attributes but not plain
+    functions (None in their place), as PyTorch's.
+
+    Args:
+        optimizer: the Optimizer.
+        lr_lambda: a function of the epoch (an int) giving the factor, or a list or tuple
+            of such functions, one per parameter group.
+        last_epoch: the last epoch done, to resume (see LRScheduler). Default -1.
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        count = len(_check_optimizer(optimizer, "LambdaLR").param_groups)
+        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * count
+        if len(lambdas) != count:
+            raise ValueError(f"LambdaLR: expected {count} lr_lambdas (one per parameter group), "
+                             f"got {len(lambdas)}")
+        for i, fn in enumerate(lambdas):
+            if not callable(fn):
+                raise TypeError(f"LambdaLR: lr_lambda {i} must be a function of the epoch, got "
+                                f"{type(fn).__name__}")
+        self.lr_lambdas = lambdas
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self):
+        """Everything but the optimizer; each lr_lambda as its attributes, None for a function."""
+        state = super().state_dict()
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(vars(fn))
+                               for fn in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Restore what ``state_dict()`` saved; the lr_lambdas stay this scheduler's own."""
+        lambdas = self.lr_lambdas
+        super().load_state_dict(state_dict)
+        for fn, saved in zip(lambdas, state_dict["lr_lambdas"]):
+            if saved is not None:
+                vars(fn).update(saved)
+        self.lr_lambdas = lambdas
+
+
 class StepLR(LRScheduler):
     """Multiply each group's lr by gamma every step_size epochs, as PyTorch's StepLR.
 
@@ -103,6 +152,56 @@ class StepLR(LRScheduler):
     def get_lr(self):
         groups = self.optimizer.param_groups
         if self.last_epoch == 0 or self.last_epoch % self.step_size:
+            return [group["lr"] for group in groups]
+        return [group["lr"] * self.gamma for group in groups]
+
+
+class MultiStepLR(LRScheduler):
+    """Multiply each group's lr by gamma at each milestone epoch, as PyTorch's MultiStepLR.
+
+    A milestone listed n times multiplies by gamma ** n. Alone, it gives
+    lr = initial_lr * gamma ** (the number of milestones <= epoch).
+
+    Args:
+        optimizer: the Optimizer.
+        milestones: the epochs (ints) at which to decay.
+        gamma: the decay factor, >= 0. Default 0.1.
+        last_epoch: the last epoch done, to resume (see LRScheduler). Default -1.
+    """
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise TypeError(f"MultiStepLR: milestones must be a list of epochs (ints), got "
+                            f"{type(milestones).__name__}")
+        self.milestones = Counter(positive_int(m, "a milestone", "MultiStepLR")
+                                  for m in milestones)
+        self.gamma = non_negative(gamma, "gamma", "MultiStepLR")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        groups = self.optimizer.param_groups
+        times = self.milestones.get(self.last_epoch, 0)
+        return [group["lr"] * self.gamma ** times if times else group["lr"] for group in groups]
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply each group's lr by gamma every epoch, as PyTorch's ExponentialLR.
+
+    Alone, it gives lr = initial_lr * gamma ** epoch.
+
+    Args:
+        optimizer: the Optimizer.
+        gamma: the decay factor, >= 0.
+        last_epoch: the last epoch done, to resume (see LRScheduler). Default -1.
+    """
+
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        self.gamma = non_negative(gamma, "gamma", "ExponentialLR")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        groups = self.optimizer.param_groups
+        if self._step_count == 1:
             return [group["lr"] for group in groups]
         return [group["lr"] * self.gamma for group in groups]
 
@@ -133,7 +232,7 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self):
         groups, epoch, t_max, eta_min = (self.optimizer.param_groups, self.last_epoch,
                                          self.T_max, self.eta_min)
-        if self._step_count == 1:  # the constructor's step keeps the lr
+        if self._step_count == 1:
             return [group["lr"] for group in groups]
         if (epoch - 1 - t_max) % (2 * t_max) == 0:  # leaving the bottom, where the ratio is 0/0
             return [group["lr"] + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
@@ -143,6 +242,14 @@ class CosineAnnealingLR(LRScheduler):
         return [eta_min + ratio * (group["lr"] - eta_min) for group in groups]
 
 
+def _check_optimizer(optimizer, where):
+    """``optimizer`` if it is an Optimizer, else a TypeError naming ``where``."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{where}: optimizer must be an Optimizer, got "
+                        f"{type(optimizer).__name__}")
+    return optimizer
+
+
 def _lists_copied(items):
-    """A dict of (key, value) pairs, each list value copied (a scheduler's state)."""
-    return {k: (list(v) if isinstance(v, list) else v) for k, v in items}
+    """A dict of (key, value) pairs, each list or dict value copied (a scheduler's state)."""
+    return {k: (v.copy() if isinstance(v, (list, dict)) else v) for k, v in items}

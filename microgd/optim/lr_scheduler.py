@@ -24,8 +24,8 @@ class LRScheduler:
 
     Creating a scheduler takes a first step to epoch ``last_epoch + 1`` (0 for a new
     run), which keeps the lr (``_step_count`` is 1 there); each ``step()`` advances one
-    epoch. Every group gets "initial_lr" (its lr when the first
-    scheduler was made), listed in ``base_lrs``.
+    epoch. Every group gets "initial_lr" (its lr when the first scheduler was made),
+    listed in ``base_lrs``.
 
     Args:
         optimizer: the Optimizer whose learning rates to set.

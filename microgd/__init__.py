@@ -5,6 +5,9 @@ numpy-backed node (whole layers per node). Both run on one backward driver.
 """
 
 from .autograd import GraphFreedError, enable_grad, grad, is_grad_enabled, no_grad
+from .dtypes import (bool, device, double, dtype, float, float16, float32, float64,  # noqa: A004
+                     get_default_dtype, half, int, int8, int16, int32, int64, long,
+                     set_default_dtype, short, uint8)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .functions import cat, stack, where
 from .tensor import Tensor
@@ -17,7 +20,10 @@ from .serialization import load, save
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "Tensor", "where", "cat", "stack", "grad", "no_grad", "enable_grad", "is_grad_enabled",
+    "Value", "Tensor", "where", "cat", "stack", "grad",
+    "float32", "float64", "float", "double", "float16", "half", "int64", "long", "int32", "int",
+    "int16", "short", "int8", "uint8", "bool", "dtype", "device", "get_default_dtype",
+    "set_default_dtype", "no_grad", "enable_grad", "is_grad_enabled",
     "GraphFreedError", "gradcheck", "gradgradcheck", "GradcheckError",
     "draw_graph", "draw_network",
     "nn", "optim", "functional", "data", "manual_seed", "save", "load", "plot", "viz",

@@ -66,13 +66,13 @@ def _cat_vjp(i, g, out, *inputs_and_axis):
 # cat(inputs, axis): joined along an existing axis; d/d(input i) = g's slice of input i
 CAT = Op("cat", None, lambda *inputs_and_axis: np.concatenate(inputs_and_axis[:-1],
                                                                axis=inputs_and_axis[-1]),
-         _cat_vjp, variadic=True)
+         _cat_vjp, variadic=True, saves=False)
 
 # stack(inputs, axis): joined along a new axis; d/d(input i) = g at index i of that axis
 STACK = Op("stack", None, lambda *inputs_and_axis: np.stack(inputs_and_axis[:-1],
                                                             axis=inputs_and_axis[-1]),
            lambda i, g, out, *inputs_and_axis: g[(slice(None),) * inputs_and_axis[-1] + (i,)],
-           variadic=True)
+           variadic=True, saves=False)
 
 
 def _matmul_da(g, out, a, b):
@@ -136,11 +136,12 @@ SQUARED_ERROR = Op("mse", None, _squared_error,
 
 # sum over axes; d/dx = 1 on every summed element
 SUM = Op("sum", None, lambda x, axes, keepdims: np.sum(x, axis=axes, keepdims=keepdims),
-         lambda g, out, x, axes, keepdims: _unreduce(g, x, axes, keepdims))
+         lambda g, out, x, axes, keepdims: _unreduce(g, x, axes, keepdims), saves=False)
 
 # mean over axes; d/dx = 1/n, n the number of elements averaged
 MEAN = Op("mean", None, lambda x, axes, keepdims: np.mean(x, axis=axes, keepdims=keepdims),
-          lambda g, out, x, axes, keepdims: _unreduce(g, x, axes, keepdims) / _count(x, axes))
+          lambda g, out, x, axes, keepdims: _unreduce(g, x, axes, keepdims) / _count(x, axes),
+          saves=False)
 
 
 def _extreme_dx(g, out, x, axes, keepdims):
@@ -161,24 +162,25 @@ MIN = Op("min", None, lambda x, axes, keepdims: np.min(x, axis=axes, keepdims=ke
 
 # reshape; the gradient is reshaped back
 RESHAPE = Op("reshape", None, np.reshape,
-             lambda g, out, x, shape: g.reshape(x.shape))
+             lambda g, out, x, shape: g.reshape(x.shape), saves=False, view=True)
 
 # transpose by a permutation of the axes; the gradient is permuted back
 TRANSPOSE = Op("transpose", None, np.transpose,
-               lambda g, out, x, axes: g.transpose(tuple(np.argsort(axes))))
+               lambda g, out, x, axes: g.transpose(tuple(np.argsort(axes))), saves=False,
+               view=True)
 
 # x[index]; the gradient is scattered back, repeated indices accumulating
 GETITEM = Op("index", None, operator.getitem,
-             lambda g, out, x, index: SCATTER(g, x.shape, index))
+             lambda g, out, x, index: SCATTER(g, x.shape, index), saves=False, view=True)
 
 # the adjoint of indexing (used by create_graph); its gradient is indexing again
 SCATTER = Op("scatter", None, _scatter,
-             lambda g, out, x, shape, index: g[index])
+             lambda g, out, x, shape, index: g[index], saves=False)
 
 # x repeated to a broadcast shape; the walk sums the gradient back to x's shape
 BROADCAST = Op("broadcast", None, np.broadcast_to,
-               lambda g, out, x, shape: g)
+               lambda g, out, x, shape: g, saves=False, view=True)
 
 # x cast to another float dtype; the gradient is cast back
 ASTYPE = Op("astype", None, lambda x, dtype: x.astype(dtype),
-            lambda g, out, x, dtype: g.astype(x.dtype))
+            lambda g, out, x, dtype: g.astype(x.dtype), saves=False)

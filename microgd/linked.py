@@ -25,16 +25,18 @@ class Linked(Node):
     (an axis, a shape, an index...) in ``_ctx``. ``_retain``: whether backward stores
     the node's gradient in ``.grad`` (leaves, and nodes that called ``retain_grad()``).
     During a walk, ``_gathered`` holds the gradient handed to the node so far and
-    ``_sort_mark`` marks it in the sort.
+    ``_sort_mark`` marks it in the sort. In-place changes are counted (see
+    ``changed_in_place``): ``_changed_at`` holds when the node's memory last changed in
+    place (None: never; shared with its views), ``_recorded_at`` when its op ran.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_input0", "_input1",
+    __slots__ = ("data", "_grad", "requires_grad", "label", "_op", "_input0", "_input1",
                  "_input2", "_more_inputs", "_ctx", "_retain", "_gathered", "_sort_mark",
-                 "__weakref__")
+                 "_changed_at", "_recorded_at", "__weakref__")
 
     def _init_leaf(self, data, grad, requires_grad, label):
         self.data = data
-        self.grad = grad
+        self._grad = grad
         self.requires_grad = bool(requires_grad)
         self.label = checked_label(label)
         self._op = None
@@ -43,6 +45,8 @@ class Linked(Node):
         self._retain = False
         self._gathered = None
         self._sort_mark = None
+        self._changed_at = None
+        self._recorded_at = 0
 
     @property
     def _parents(self):
@@ -74,6 +78,32 @@ class Linked(Node):
     @staticmethod
     def _walk(roots, seeds, retain_graph, create_graph, capture):
         walk(roots, seeds, retain_graph, create_graph, capture)
+
+
+clock = [0]  # ticks at every in-place change of a Tensor's data
+
+
+def changed_in_place(node):
+    """Note that ``node``'s data (and so its views') changed in place, now.
+
+    Backward compares this with when each op ran: an op whose saved input or result
+    changed after it ran would compute its gradient from the new data, so it refuses.
+    """
+    clock[0] += 1
+    if node._changed_at is None:
+        node._changed_at = [0]
+    node._changed_at[0] = clock[0]
+
+
+def _check_unchanged(node, inputs):
+    for x in (node, *inputs):
+        changed = x._changed_at
+        if changed is not None and changed[0] > node._recorded_at:
+            what = "its result" if x is node else f"input of shape {x.shape}"
+            raise RuntimeError(
+                f"backward through '{node._op.name}': {what}, saved for the backward, was "
+                f"modified by an in-place operation after the forward (an optimizer step, "
+                f"add_, -=, ...). Run backward() before changing it, or compute again")
 
 
 def sort(roots, grad_only=True):
@@ -134,9 +164,9 @@ def walk(roots, seeds, retain_graph, create_graph, capture):
 def _hand_on(order, retain_graph, create_graph, capture):
     """The loop: each node, after all its consumers, hands its gradient to its inputs.
 
-    A leaf keeps as its ``.grad`` the very array a rule made for it alone (``own``: a
+    A leaf keeps in its ``.grad`` the very array a rule made for it alone (``own``: a
     new array, neither a view nor the gradient the rule was handed); any other
-    gradient is copied first (``_fresh_grad``), so no two ``.grad`` share memory.
+    gradient is copied first (``_add_to_grad``), so no two ``.grad`` share memory.
     """
     own = set()
     for node in reversed(order):
@@ -148,18 +178,17 @@ def _hand_on(order, retain_graph, create_graph, capture):
             if id(node) in capture:
                 capture[id(node)] = g
         elif node._op is None or node._retain:
-            if node.grad is not None:
-                node.grad = node.grad + g
-            else:
-                node.grad = g if id(node) in own else node._fresh_grad(g)
+            node._add_to_grad(g, id(node) in own)
         op = node._op
         if op is None:
             continue
         if not op.live:
             raise graph_freed(op)
+        inputs, ctx = node._parents, node._ctx
+        if op.saves:
+            _check_unchanged(node, inputs)
         # The rules see raw arrays in a plain backward, and the nodes themselves (so
         # that the backward pass is recorded) under create_graph.
-        inputs, ctx = node._parents, node._ctx
         if create_graph:
             out, args = node, inputs + ctx
         elif len(inputs) == 1:

@@ -50,6 +50,11 @@ class Op:
             ``rule(i, g, out, *inputs, *ctx)`` for the ``i``-th of any number of inputs.
         method: the name of the Value/Tensor method that applies it, if any.
         doc: that method's docstring.
+        saves: whether its VJPs read the data of its inputs or result (backward then
+            refuses to run if one was changed in place since the forward); False for
+            ops that need shapes only (+, -, sum, reshape...).
+        view: whether its array forward may return a view of its input's memory
+            (then the result shares the input's version counter, as PyTorch's views).
 
     ``spent`` is the same op as it stands in a Tensor graph that backward has freed:
     the walk refuses to run through it (``live`` is False) while drawings still see
@@ -57,10 +62,10 @@ class Op:
     """
 
     __slots__ = ("name", "scalar", "array", "vjps", "method", "doc", "live", "spent",
-                 "variadic")
+                 "variadic", "saves", "view")
 
     def __init__(self, name, scalar, array, *vjps, method=None, doc=None, variadic=False,
-                 live=True):
+                 saves=True, view=False, live=True):
         self.name = name
         self.scalar = scalar
         self.array = array
@@ -68,9 +73,12 @@ class Op:
         self.variadic = variadic
         self.method = method
         self.doc = doc
+        self.saves = saves
+        self.view = view
         self.live = live
         self.spent = self if not live else Op(name, scalar, array, *vjps, method=method,
-                                              doc=doc, variadic=variadic, live=False)
+                                              doc=doc, variadic=variadic, saves=saves,
+                                              view=view, live=False)
 
     def __repr__(self):
         return f"Op({self.name!r})" if self.live else f"Op({self.name!r}, freed)"
@@ -202,12 +210,12 @@ def _zero_where(condition, g, x):
 # a + b; d/da = 1, d/db = 1
 ADD = Op("+", operator.add, np.add,
          lambda g, out, a, b: g,
-         lambda g, out, a, b: g)
+         lambda g, out, a, b: g, saves=False)
 
 # a - b; d/da = 1, d/db = -1
 SUB = Op("-", operator.sub, np.subtract,
          lambda g, out, a, b: g,
-         lambda g, out, a, b: -g)
+         lambda g, out, a, b: -g, saves=False)
 
 # a * b; d/da = b, d/db = a
 MUL = Op("*", operator.mul, np.multiply,
@@ -240,7 +248,7 @@ POW_CONST = Op("**", _pow, operator.pow,
 
 # -x; d/dx = -1
 NEG = Op("neg", operator.neg, np.negative,
-         lambda g, out, x: -g)
+         lambda g, out, x: -g, saves=False)
 
 # exp(x); d/dx = exp(x)
 EXP = Op("exp", _exp, np.exp,

@@ -6,7 +6,9 @@ import numpy as np
 
 from . import array_ops, ops
 from .autograd import Node, state
-from .linked import Linked, sort, walk
+from .dtypes import as_dtype, get_default_dtype, int64
+from .inplace import InPlace
+from .linked import Linked, clock, sort, walk
 from .operators import Operators
 
 
@@ -14,7 +16,7 @@ def _make(data, op, inputs, ctx=()):
     """A new Tensor from an op; records the op only if some input requires grad."""
     out = Tensor.__new__(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
-    out.grad = None
+    out._grad = None
     out.label = ""
     out._gathered = None
     out._sort_mark = None
@@ -22,12 +24,23 @@ def _make(data, op, inputs, ctx=()):
     out._ctx = ctx
     out.requires_grad = False
     out._op = out._input0 = out._input1 = out._input2 = out._more_inputs = None
+    out._changed_at = None
+    out._recorded_at = clock[0]
+    if op is not None and op.view and np.may_share_memory(out.data, inputs[0].data):
+        out._changed_at = _shared_version(inputs[0])
     for p in inputs:
         if p.requires_grad and state.grad_enabled:
             out.requires_grad = True
             out._link(op, inputs)
             break
     return out
+
+
+def _shared_version(x):
+    """x's in-place change counter, made on first use, for a view of x to share."""
+    if x._changed_at is None:
+        x._changed_at = [0]
+    return x._changed_at
 
 
 def _const(array):
@@ -48,24 +61,28 @@ def _apply1(op, x, ctx=()):
     return _make(op.array(x.data, *ctx), op, (x,), ctx)
 
 
-class Tensor(Operators, Linked):
+class Tensor(InPlace, Operators, Linked):
     """A numpy array that records the ops applied to it, for reverse-mode autodiff.
 
     Args:
         data: numbers, nested lists or an array; copied. Floating dtypes are kept
-            (float32 stays float32); Python numbers, integers and bools become
-            float64. Strings, objects and complex numbers are a TypeError.
+            (float32 stays float32); Python numbers, integers and bools become the
+            default float dtype (float64 unless ``mg.set_default_dtype``), as
+            ``torch.Tensor`` does (``mg.tensor`` keeps integers as int64). Strings,
+            objects and complex numbers are a TypeError.
         requires_grad: whether backward accumulates a gradient in ``.grad``.
-            Default False, as in PyTorch.
-        dtype: a floating dtype to convert to. Default None (see above).
+            Default False, as in PyTorch. Only floating tensors can require grad.
+        dtype: a dtype to convert to (``mg.float32``, ``mg.long``, "float64"...).
+            Default None (see above).
         label: a name shown in graph drawings. Default "".
     """
 
     __slots__ = ()
-    __array_ufunc__ = None  # numpy defers to our reflected ops: array + Tensor -> Tensor
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
         self._init_leaf(_as_array(data, dtype), None, requires_grad, label)
+        if requires_grad:
+            _check_float(self, "requires_grad=True")
 
     # --- attributes -----------------------------------------------------------------------
     @property
@@ -102,6 +119,34 @@ class Tensor(Operators, Linked):
         # np.asarray(t) gives the data (no graph); numpy's ufuncs refuse Tensors instead.
         return self.data if dtype is None else self.data.astype(dtype)
 
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        """numpy on Tensors: ``array + t`` and ``np.exp(t)`` are the Tensor's own ops
+        (recorded); other ufuncs give constant Tensors (comparisons: boolean ones) and
+        refuse a Tensor that requires grad; ``out=`` arrays are written from the data
+        (``a.data -= lr * a.grad``, nothing recorded)."""
+        raw = [ops.data_of(x) for x in inputs]
+        if out is not None:
+            if any(isinstance(o, Tensor) for o in out):
+                return NotImplemented
+            return getattr(ufunc, method)(*raw, out=out, **kwargs)
+        records = method == "__call__" and not kwargs
+        if records and ufunc in _UFUNC_OPS and len(inputs) == len(_UFUNC_OPS[ufunc].vjps):
+            op = _UFUNC_OPS[ufunc]
+            if len(inputs) == 1:
+                return _apply1(op, inputs[0])
+            return Tensor._binary(op, *inputs)
+        if records and ufunc is np.matmul:
+            return _matmul(*[x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
+        # Any other ufunc runs on the data; its result records nothing, so it may not
+        # take a Tensor that requires grad, unless its result is boolean (np.isnan).
+        boolean = all(t.endswith("?") for t in ufunc.types if "O" not in t)
+        if boolean or not any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+            result = getattr(ufunc, method)(*raw, **kwargs)
+            return _const(result) if method == "__call__" else result
+        raise TypeError(f"numpy's {ufunc.__name__} has no Tensor version that records the "
+                        f"graph: use the Tensor's methods, or np.{ufunc.__name__}(t.data) "
+                        "for an array (no gradient)")
+
     def item(self):
         """The single element as a Python float."""
         if self.data.size != 1:
@@ -117,7 +162,9 @@ class Tensor(Operators, Linked):
 
     def detach(self):
         """A Tensor sharing this data, cut off from the graph (requires_grad=False)."""
-        return _const(self.data)
+        out = _const(self.data)
+        out._changed_at = _shared_version(self)
+        return out
 
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
@@ -141,12 +188,39 @@ class Tensor(Operators, Linked):
     def __rmatmul__(self, other):
         return _matmul(self._lift(other), self)
 
-    # --- comparisons (< <= > >= come from Operators) give plain boolean arrays -------------
+    @property
+    def grad(self):
+        """d(output)/d(self) after backward (leaves, and retain_grad() nodes): a Tensor
+        that does not require grad (one that does under create_graph), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, g):
+        if g is not None:
+            g = g if isinstance(g, Tensor) else _const(_as_array(g, self.data.dtype, False, "grad"))
+            if g.shape != self.shape:
+                raise RuntimeError(f"assigned grad has shape {g.shape}, but the tensor has "
+                                   f"shape {self.shape}: they must match")
+        self._grad = g
+
+    # --- comparisons give boolean Tensors (no grad), as PyTorch's ----------------------------
     def __eq__(self, other):
-        return self.data == ops.data_of(other)
+        return _const(self.data == ops.data_of(other))
 
     def __ne__(self, other):
-        return self.data != ops.data_of(other)
+        return _const(self.data != ops.data_of(other))
+
+    def __lt__(self, other):
+        return _const(self.data < ops.data_of(other))
+
+    def __le__(self, other):
+        return _const(self.data <= ops.data_of(other))
+
+    def __gt__(self, other):
+        return _const(self.data > ops.data_of(other))
+
+    def __ge__(self, other):
+        return _const(self.data >= ops.data_of(other))
 
     __hash__ = Node.__hash__  # by identity, as PyTorch's tensors
 
@@ -213,7 +287,7 @@ class Tensor(Operators, Linked):
 
     def astype(self, dtype):
         """A copy converted to another floating dtype; the gradient converts back."""
-        dtype = _float_dtype(np.dtype(dtype), "astype")
+        dtype = _float_dtype(dtype, "astype")
         return _make(self.data.astype(dtype), array_ops.ASTYPE, (self,), (dtype,))
 
     def __getitem__(self, index):
@@ -231,8 +305,8 @@ class Tensor(Operators, Linked):
         if isinstance(other, Node):
             raise TypeError(f"cannot combine a Tensor with a {type(other).__name__}; "
                             "use Tensors on both sides")
-        if isinstance(other, (numbers.Real, np.number)):
-            return _const(np.asarray(other, dtype=self.data.dtype))  # numbers never upcast
+        if isinstance(other, (numbers.Real, np.number, np.bool_)):
+            return _const(np.asarray(other, dtype=_number_dtype(other, self.data.dtype)))
         # Float arrays follow numpy's promotion; bool and integer arrays take our dtype.
         return _const(_as_array(other, None, copy=False, what="operand",
                                 int_dtype=self.data.dtype))
@@ -273,7 +347,25 @@ class Tensor(Operators, Linked):
 
     def _fresh_grad(self, g):
         # A raw gradient may be a read-only broadcast view or shared with another input.
-        return g if isinstance(g, Node) else np.array(g, dtype=self.data.dtype)
+        return g if isinstance(g, Node) else _const(np.array(g, dtype=self.data.dtype))
+
+    def _add_to_grad(self, g, own):
+        """Accumulate ``g`` (raw, or a node under create_graph) into ``.grad``: in place
+        when ``.grad`` records nothing, as PyTorch; ``own``: g may be kept as it is."""
+        grad = self._grad
+        if grad is None:
+            self._grad = _const(g) if own else self._fresh_grad(g)
+        elif isinstance(g, Node) or grad.requires_grad:
+            self._grad = grad + g
+        else:
+            grad.data += g
+
+
+_UFUNC_OPS = {np.add: ops.ADD, np.subtract: ops.SUB, np.multiply: ops.MUL,
+              np.true_divide: ops.DIV, np.power: ops.POW, np.maximum: ops.MAXIMUM,
+              np.minimum: ops.MINIMUM, np.negative: ops.NEG, np.exp: ops.EXP, np.log: ops.LOG,
+              np.tanh: ops.TANH, np.sqrt: ops.SQRT, np.sin: ops.SIN, np.cos: ops.COS,
+              np.absolute: ops.ABS}
 
 
 def _matmul(a, b):
@@ -331,17 +423,19 @@ def _raw_index(index):
 
 
 def _float_dtype(dtype, what):
+    dtype = as_dtype(dtype, what)
     if dtype.kind == "f":
         return dtype
     raise TypeError(f"{what}: dtype must be a floating dtype (float32 or float64), "
                     f"got {dtype}")
 
 
-def _as_array(data, dtype=None, copy=True, what="Tensor data", int_dtype=np.float64):
-    """data as a floating numpy array, following the dtype rules of Tensor.
+def _as_array(data, dtype=None, copy=True, what="Tensor data", int_dtype=None):
+    """data as a numpy array, following the dtype rules of Tensor.
 
-    Floating data keeps its dtype unless ``dtype`` is given; bool and integer data
-    become ``int_dtype``; anything else is a TypeError.
+    With ``dtype``, that dtype (any of bool, int, float). Without it, floating data
+    keeps its dtype, and bool and integer data become ``int_dtype`` (default: the
+    default float dtype, as ``torch.Tensor([1, 2])``); anything else is a TypeError.
     """
     data = ops.data_of(data)
     if isinstance(data, (str, bytes)):
@@ -355,12 +449,35 @@ def _as_array(data, dtype=None, copy=True, what="Tensor data", int_dtype=np.floa
         raise TypeError(f"{what} must be numeric (bool, int or float), got dtype "
                         f"{arr.dtype} from {type(data).__name__} {data!r:.60}")
     if dtype is not None:
-        dtype = _float_dtype(np.dtype(dtype), what)
+        dtype = as_dtype(dtype, what)
     elif arr.dtype.kind == "f":
         dtype = arr.dtype
     else:
-        dtype = int_dtype
+        dtype = get_default_dtype() if int_dtype is None else int_dtype
     return arr.astype(dtype, copy=False)
+
+
+def _check_float(t, what):
+    if t.data.dtype.kind != "f":
+        raise RuntimeError(f"{what}: only Tensors of floating point dtype can require "
+                           f"gradients, got dtype {t.data.dtype} (use .float())")
+
+
+def _number_dtype(number, dtype):
+    """The dtype of a Python or numpy number combined with a tensor of ``dtype``
+    (PyTorch's rule: a number never changes the tensor's dtype within its kind, and
+    bool < int < float: ``int_tensor * 0.5`` is a float tensor)."""
+    if isinstance(number, (bool, np.bool_)):
+        kind = "b"
+    elif isinstance(number, (int, np.integer)):
+        kind = "i"
+    else:
+        kind = "f"
+    if "biuf".index(dtype.kind) >= "biuf".index(kind):
+        return dtype
+    if kind == "f":
+        return get_default_dtype()
+    return int64
 
 
 def _normalize_axes(axis, ndim, name):

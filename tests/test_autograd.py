@@ -79,7 +79,7 @@ def test_tensor_leaf_grads_are_arrays_of_their_own():
     w = Tensor(np.eye(3), requires_grad=True)
     s = a + b  # + hands the same gradient to a and b
     ((s @ w + c) * 2.0).sum().backward()
-    grads = [a.grad, b.grad, c.grad, w.grad]
+    grads = [a.grad.data, b.grad.data, c.grad.data, w.grad.data]
     assert all(g.flags.writeable and g.flags.owndata for g in grads)
     a.grad += 1.0
     np.testing.assert_array_equal(b.grad, np.full((2, 3), 2.0))

@@ -159,7 +159,7 @@ def test_value_and_tensor_models_agree_on_outputs_and_gradients(sizes, activatio
     for w, v in zip(weights[1:], out_v[1:]):
         loss = loss + v * float(w)
     loss.backward()
-    grads_t = np.concatenate([p.grad.ravel() for p in tensor_model.parameters()])
+    grads_t = np.concatenate([p.grad.data.ravel() for p in tensor_model.parameters()])
     grads_v = np.array([p.grad for p in value_model.parameters()])
     np.testing.assert_allclose(grads_v, grads_t, rtol=1e-12, atol=1e-14)
     for layer_t, layer_v in zip(tensor_model.modules(), value_model.modules()):

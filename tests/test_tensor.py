@@ -73,11 +73,14 @@ def test_numpy_on_the_left_gives_tensors():
     np.testing.assert_array_equal(x.grad, [1.0, 1.0])
 
 
-def test_comparisons_are_plain_boolean_arrays():
-    x = Tensor([1.0, 2.0, 3.0])
-    for result in (x > 1.5, x < Tensor([2.0, 2.0, 2.0]), x == 2.0, x != 2.0, x >= 2, x <= 2):
-        assert type(result) is np.ndarray and result.dtype == bool
+def test_comparisons_are_boolean_tensors_without_grad():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for result in (x > 1.5, x < Tensor([2.0, 2.0, 2.0]), x == 2.0, x != 2.0, x >= 2, x <= 2,
+                   np.ones(3) == x, np.isnan(x)):
+        assert type(result) is Tensor and result.dtype == bool and not result.requires_grad
     np.testing.assert_array_equal(x == 2.0, [False, True, False])
+    assert ((x == 2.0).float() if hasattr(Tensor, "float") else (x == 2.0) * 1.0).mean() \
+        .item() == pytest.approx(1 / 3)
     assert len({x, Tensor([1.0])}) == 2  # hashable by identity
 
 
@@ -108,9 +111,21 @@ def test_non_numeric_data(data, error, match):
         Tensor(data)
 
 
-def test_bad_dtype_argument():
-    with pytest.raises(TypeError, match="floating dtype .* got int64"):
-        Tensor([1.0], dtype=np.int64)
+def test_dtype_argument():
+    assert Tensor([1.7], dtype=np.int64).dtype == np.int64 and Tensor([1], dtype="long").item() == 1
+    with pytest.raises(TypeError, match="unknown dtype 'complex64'; use one of bool"):
+        Tensor([1.0], dtype="complex64")
+    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require"):
+        Tensor([1], dtype=np.int64, requires_grad=True)
+    with pytest.raises(TypeError, match="astype: dtype must be a floating dtype .* got int64"):
+        Tensor([1.0]).astype(np.int64)
+
+
+def test_numbers_promote_integer_tensors_as_pytorch():
+    i = Tensor([1, 2], dtype=np.int64)
+    assert (i * 2).dtype == np.int64 and (i * 0.5).dtype == np.float64
+    assert (Tensor([True], dtype=bool) + 1).dtype == np.int64
+    assert (Tensor([1.0], dtype=np.float32) * 2.5).dtype == np.float32
 
 
 def test_matmul_shape_mismatch_names_both_shapes():
@@ -171,5 +186,9 @@ def test_truth_float_and_numpy_conversion():
     assert float(Tensor([[1.5]])) == 1.5
     x = Tensor([1.0, 2.0], requires_grad=True)
     assert np.asarray(x) is x.data and np.asarray(x, dtype=np.float32).dtype == np.float32
-    with pytest.raises(TypeError):
-        np.exp(x)  # a ufunc would drop the graph silently: numpy refuses instead
+    assert np.exp(x).op == "exp" and (np.ones(2) * x).op == "*"  # numpy's ufuncs record
+    with pytest.raises(TypeError, match="floor has no Tensor version that records the graph"):
+        np.floor(x)  # it would drop the graph silently: refused
+    a = np.ones(2)
+    a -= 0.5 * Tensor([2.0, 4.0])  # the lesson's a.data -= lr * a.grad
+    np.testing.assert_array_equal(a, [0.0, -1.0])

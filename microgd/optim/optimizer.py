@@ -16,6 +16,7 @@ import numpy as np
 
 from .._util import real_number, zero_grads
 from ..autograd import Node, enable_grad
+from ..linked import Linked, changed_in_place
 from ..ops import data_of
 
 __all__ = ["Optimizer"]
@@ -141,6 +142,9 @@ class Optimizer:
             todo.append((group, params_grads))
         for group, params_grads in todo:
             self._step_group(group, params_grads)
+            for p, _ in params_grads:
+                if isinstance(p, Linked):  # an in-place change: graphs that saved p refuse
+                    changed_in_place(p)
         return loss
 
     def _step_group(self, group, params_grads):

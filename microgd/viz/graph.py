@@ -227,8 +227,9 @@ class _Drawing:
         self._edges(sketch, place, index)
         if folded:
             sketch.notes.append(folded)
-        if any(isinstance(g.key, str) and g.key.startswith("in") for g in groups.values()):
-            _in_order(sketch, sorted((k for k in groups if k.startswith("in")), key=lambda k: int(k[2:])))
+        inputs = sorted((k for k in groups if k.startswith("in")), key=lambda k: int(k[2:]))
+        if inputs:
+            _in_order(sketch, inputs)
         self.roles = roles
         return sketch
 

@@ -77,34 +77,32 @@ def _stages(model):
 def _draw_units(dot, stages, show_weights, rankdir):
     """One circle per unit, weights on the edges, a bias node per layer; the roles drawn.
 
-    A layer's bias node is drawn with the units that feed the layer, as textbooks do.
-    Invisible edges between a layer's units keep them in order.
+    Each node is pinned where it belongs (neato with fixed positions), so the units
+    stay in order: a column per layer, its title above it, its bias node below
+    (a layer's biases come from the column before it, as textbooks draw them).
     """
+    dot.engine = "neato"
+    dot.attr(splines="true", overlap="true")
     units = [[f"x{i}" for i in range(stages[0][1].in_features)]]
     units += [[f"l{k}u{j}" for j in range(layer.out_features)]
               for k, (_, layer, _) in enumerate(stages)]
     titles = ["input"] + [_layer_title(name, layer, acts) for name, layer, acts in stages]
+    tallest = max(len(names) + 1 for names in units)
     roles = {"input", "output"}
-    dot.attr(ordering="out")  # each node's edges in the order drawn: units in order
-    dot.node("start", "", style="invis", width="0", height="0")
-    for unit in units[0]:
-        dot.edge("start", unit, style="invis")
     for k, names in enumerate(units):
         last = k == len(stages)
-        with dot.subgraph(name=f"cluster_{k}") as sub:
-            sub.attr(label=titles[k], style="rounded", color="grey")
-            column = list(enumerate(names))
-            if rankdir == "LR":
-                column.reverse()  # rotated, dot stacks a rank's first node at the bottom
-            for j, unit in column:
-                label = f"x{j + 1}" if k == 0 else f"y{j + 1}" if last else f"n{k}.{j + 1}"
-                role = "input" if k == 0 else "output" if last else "intermediate"
-                roles.add(role)
-                sub.node(unit, label, shape="circle", style="filled", fillcolor=COLORS[role])
-            if not last and stages[k][1].bias is not None:
-                sub.node(f"b{k}", "bias", shape="circle", style="filled",
-                         fillcolor=COLORS["parameter"])
-                roles.add("parameter")
+        column = [(unit, f"x{j + 1}" if k == 0 else f"y{j + 1}" if last else f"n{k}.{j + 1}",
+                   "input" if k == 0 else "output" if last else "intermediate")
+                  for j, unit in enumerate(names)]
+        if not last and stages[k][1].bias is not None:
+            column.append((f"b{k}", "bias", "parameter"))
+        top = (tallest - len(column)) / 2
+        dot.node(f"title{k}", titles[k], shape="plaintext", fontsize="10",
+                 pos=_pin(k, top - 0.8, rankdir))
+        for row, (unit, label, role) in enumerate(column):
+            roles.add(role)
+            dot.node(unit, label, shape="circle", style="filled", fillcolor=COLORS[role],
+                     width="0.5", fixedsize="true", pos=_pin(k, top + row, rankdir))
     for k, (_, layer, _) in enumerate(stages):
         weight = np.asarray(layer.weight.data)
         bias = None if layer.bias is None else np.asarray(layer.bias.data)
@@ -117,6 +115,14 @@ def _draw_units(dot, stages, show_weights, rankdir):
                 dot.edge(f"b{k}", head, style="dashed",
                          **_weight_edge(bias[j], largest, show_weights, f"b[{j}]"))
     return roles
+
+
+def _pin(column, row, rankdir):
+    """A fixed position (inches) for neato: columns of units along rankdir."""
+    along, across = 2.2 * column, -0.8 * row
+    x, y = {"LR": (along, across), "RL": (-along, across),
+            "TB": (-across, -along), "BT": (-across, along)}[rankdir]
+    return f"{x:.2f},{y:.2f}!"
 
 
 def _weight_edge(w, largest, show_weights, name):

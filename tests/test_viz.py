@@ -274,8 +274,9 @@ def test_the_lecture_mlp_is_drawn_as_neurons_within_a_notebook(with_params):
     assert len(neurons) == 36
     assert neurons.count(r"n1.1\ntanh(w·x + b)") == 4
     assert neurons.count(r"n3.1\nw·x + b") == 4
-    assert label(found[find(dot, "loss |")]) == f"loss | data {loss.data:.4g} | grad 1"
-    assert fill(dot, find(dot, "loss |")) == COLORS["output"]
+    assert label(found[find(dot, "loss")]) == (rf"loss\nops: - 4, ** 4, + 4 | "
+                                               f"data {loss.data:.4g} | grad 1")
+    assert fill(dot, find(dot, "loss")) == COLORS["output"]
     assert label(found[find(dot, "[2, 3, -1]")]) == "x | data [2, 3, -1]"
     assert fill(dot, find(dot, "[2, 3, -1]")) == COLORS["input"]
     assert "ops at depth" not in dot.source and "Linear" not in dot.source
@@ -309,7 +310,7 @@ def test_the_lecture_mlp_folds_by_layer_and_by_sample(collapse, boxes, first):
     loss, _ = lecture_loss()
     dot = mg.draw_graph(loss, collapse=collapse)
     titles = [label(a).split(" | ")[0] for a in nodes(dot).values()
-              if "record" in a and not label(a).startswith(("x |", "loss |"))]
+              if "record" in a and not label(a).startswith(("x |", "loss"))]
     assert len(titles) == boxes and first in titles
     assert svg_size(dot)[1] <= NOTEBOOK
 
@@ -363,7 +364,7 @@ def test_a_big_scalar_mlp_without_samples_structure_still_fits():
     dot = mg.draw_graph(loss, params=model)
     assert len(nodes(dot)) <= 500
     assert svg_size(dot)[1] <= NOTEBOOK
-    assert fill(dot, find(dot, "loss |")) == COLORS["output"]
+    assert fill(dot, find(dot, "loss")) == COLORS["output"]
 
 
 def scalar_mlp_loss(samples=4):

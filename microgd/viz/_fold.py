@@ -25,11 +25,12 @@ class Group:
         shows: the nodes whose data and grad it shows (e.g. a neuron's output), or
             None to list the ops and leaves it holds instead (a box).
         cluster: the title of the cluster it is drawn in, or None.
+        lists_ops: a record that also lists the ops it holds (the loss). Default False.
     """
 
-    def __init__(self, key, title, role, shows=None, cluster=None):
+    def __init__(self, key, title, role, shows=None, cluster=None, lists_ops=False):
         self.key, self.title, self.role = key, title, role
-        self.shows, self.cluster = shows, cluster
+        self.shows, self.cluster, self.lists_ops = shows, cluster, lists_ops
         self.ops = Counter()
         self.leaves = Counter()
 
@@ -37,6 +38,8 @@ class Group:
         if self.shows is None:
             return ["\n".join(self.title.split("\n") + self._contents())]
         fields = [self.title]
+        if self.lists_ops and self.ops:
+            fields[0] += "\nops: " + ", ".join(f"{op} {k:,}" for op, k in self.ops.most_common())
         data = [n.data for n in self.shows]
         grads = [n.grad if n.requires_grad else None for n in self.shows]
         if show_data:

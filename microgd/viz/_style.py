@@ -126,10 +126,13 @@ class Sketch:
     def emit(self, graphviz, rankdir, max_width, roles):
         """The graphviz.Digraph of this sketch, with the legend and notes below it."""
         dot = digraph(graphviz, rankdir, max_width)
-        clusters = {}
+        titles = {c for _, _, c in self.nodes.values() if c is not None}
+        clusters = {c: [] for c in sorted(titles, key=_natural)}  # sample 1 first
         nodes = list(self.nodes.items())
         if self.graph_attrs.get("ordering") and rankdir == "LR":
-            nodes.reverse()  # rotated, dot stacks a rank's first node at the bottom
+            # rotated, dot stacks a rank's first node at the bottom (but the first
+            # cluster at the top): declared in reverse, the nodes read top down
+            nodes.reverse()
         for key, (fields, attrs, cluster) in nodes:
             if attrs.get("shape") == "record":
                 text = record(fields, rankdir)
@@ -138,7 +141,7 @@ class Sketch:
             if cluster is None:
                 dot.node(key, text, **attrs)
             else:
-                clusters.setdefault(cluster, []).append((key, text, attrs))
+                clusters[cluster].append((key, text, attrs))
         for j, (title, members) in enumerate(clusters.items()):
             with dot.subgraph(name=f"cluster_{j}") as sub:
                 sub.attr(label=title, style="rounded", color="grey60", fontsize="10")
@@ -181,6 +184,11 @@ def record(fields, rankdir):
 def escape(text):
     """Backslash the characters that structure a graphviz record label."""
     return re.sub(r"([\\{}|<>])", r"\\\1", str(text))
+
+
+def _natural(text):
+    """A sort key that puts "sample 2" before "sample 10"."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
 
 
 def _html(text):

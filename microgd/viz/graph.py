@@ -169,7 +169,7 @@ def _mlp_places(structure, order, root, level):
         for n in leaves:
             place[id(n)] = g
     if structure.loss:
-        loss = Group("loss", root.label or "loss", "output", [root])
+        loss = Group("loss", root.label or "loss", "output", [root], lists_ops=True)
         outside = set()  # ids of the leaves used outside the loss
         for n in order:
             if id(n) in structure.loss:

@@ -85,7 +85,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None,
                          f"engine='value') names them)")
     size = cost(order, {})
     candidates = []  # (place, what was folded), most detailed first
-    if collapse is None:
+    if collapse is None and (max_nodes is None or size <= max_nodes):
         candidates.append(({}, None))
     if structure is not None:
         levels = COLLAPSE[:3] if collapse is None else [collapse]

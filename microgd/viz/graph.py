@@ -49,7 +49,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None,
         rankdir: layout direction "LR", "TB", "RL" or "BT", or None to choose the
             one that fits (left to right first). Default None.
         max_nodes: the most nodes drawn before the graph is folded; at least 20, or
-            None to draw every node. Default 500.
+            None to draw every node (scaled down to ``max_width``). Default 500.
         collapse: None (fold only what does not fit), or always fold by "neurons",
             "layers" or "samples" (graphs of scalar Linear layers), or "modules"
             (a box per module; needs ``params``). Default None.
@@ -87,11 +87,11 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None,
     candidates = []  # (place, what was folded), most detailed first
     if collapse is None and (max_nodes is None or size <= max_nodes):
         candidates.append(({}, None))
-    if structure is not None:
+    if structure is not None and (collapse is not None or max_nodes is not None):
         levels = COLLAPSE[:3] if collapse is None else [collapse]
         candidates += [(_mlp_places(structure, order, root, level), _FOLDS[level])
                        for level in levels]
-    elif collapse == "modules" or max_nodes is not None and size > max_nodes:
+    if collapse == "modules" or collapse is None and max_nodes is not None and size > max_nodes:
         budget = max_nodes or size
         place, done = fold(order, root, names, module_types, budget, drawing.role)
         candidates.append((place, f"collapsed {size:,} nodes {done}"

@@ -316,6 +316,17 @@ def test_the_lecture_mlp_folds_by_layer_and_by_sample(collapse, boxes, first, sc
     assert width <= NOTEBOOK + 1 and natural <= scaled * NOTEBOOK
 
 
+def test_a_graph_that_ends_at_a_neuron_colours_its_box_as_the_output():
+    manual_seed(0)
+    model = nn.MLP(3, [4, 1], engine="value", activation="tanh")
+    out = model([2.0, 3.0, -1.0])
+    out.backward()
+    dot = mg.draw_graph(out, collapse="neurons")
+    assert fill(dot, find(dot, r"n2.1\nw·x + b")) == COLORS["output"]
+    assert fill(dot, find(dot, r"n1.1\ntanh")) == COLORS["intermediate"]
+    assert "loss" not in dot.source
+
+
 def test_a_layer_box_shows_its_units_data_and_grad():
     loss, _ = lecture_loss()
     order = mg.autograd.toposort([loss], grad_only=False)

@@ -69,6 +69,7 @@ class Sketch:
         self.nodes = {}
         self.edges = []
         self.notes = []
+        self.roles = set()  # the roles drawn, for the legend
         self.graph_attrs = {}
 
     def node(self, key, fields, cluster=None, **attrs):
@@ -123,7 +124,7 @@ class Sketch:
                     ready.append(h)
         return order
 
-    def emit(self, graphviz, rankdir, max_width, roles):
+    def emit(self, graphviz, rankdir, max_width):
         """The graphviz.Digraph of this sketch, with the legend and notes below it."""
         dot = digraph(graphviz, rankdir, max_width)
         titles = {c for _, _, c in self.nodes.values() if c is not None}
@@ -149,7 +150,7 @@ class Sketch:
                     sub.node(key, text, **attrs)
         for tail, head, attrs in self.edges:
             dot.edge(tail, head, **attrs)
-        dot.attr(label=legend(roles, self.notes), labelloc="b", labeljust="l",
+        dot.attr(label=legend(self.roles, self.notes), labelloc="b", labeljust="l",
                  **self.graph_attrs)
         return dot
 

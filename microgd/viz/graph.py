@@ -97,7 +97,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None,
         candidates.append((place, f"collapsed {size:,} nodes {done}"
                            + (f" (max_nodes={max_nodes})" if collapse is None else "")))
     sketch, direction = _fitting(drawing, candidates, max_nodes, rankdir, max_width)
-    return sketch.emit(graphviz, direction, max_width, drawing.roles)
+    return sketch.emit(graphviz, direction, max_width)
 
 
 _FOLDS = {
@@ -128,31 +128,25 @@ def _fitting(drawing, candidates, max_nodes, rankdir, max_width):
 def _mlp_places(structure, order, root, level):
     """{id(node): Group or HIDDEN} of a graph of neurons folded at ``level``."""
     groups, place = {}, {}
-    several = structure.samples > 1
-
-    def group(key, *args, **kwargs):
-        if key not in groups:
-            groups[key] = Group(f"g{len(groups)}", *args, **kwargs)
-        return groups[key]
+    clustered = structure.samples > 1 and level != "samples"
+    last = len(structure.layers) - 1
     for nr in structure.neurons:
-        cluster = f"sample {nr.sample + 1}" if several and level != "samples" else None
-        role = "output" if nr.output is root else "intermediate"
-        if level == "neurons":
-            g = group(id(nr), f"{nr.title()}\n{nr.formula()}", role, [nr.output], cluster)
-        else:
-            shows = [m.output for m in structure.neurons
-                     if m.sample == nr.sample and (m.layer == nr.layer if level == "layers"
-                                                   else m.layer == len(structure.layers) - 1)]
-            if level == "layers":
-                title = (f"layer {nr.layer + 1}\n{len(shows)} x {nr.formula()}")
+        key = {"neurons": id(nr), "layers": (nr.layer, nr.sample), "samples": nr.sample}[level]
+        if key not in groups:
+            if level == "neurons":
+                title, shows = f"{nr.title()}\n{nr.formula()}", [nr.output]
             else:
-                title = (f"sample {nr.sample + 1}\nforward pass: "
-                         f"{len(structure.layers)} layers")
-            g = group((nr.layer if level == "layers" else -1, nr.sample), title,
-                      role if level == "layers" or len(shows) > 1 else "intermediate",
-                      shows, cluster)
+                shows = [m.output for m in structure.neurons if m.sample == nr.sample
+                         and m.layer == (nr.layer if level == "layers" else last)]
+                title = (f"layer {nr.layer + 1}\n{len(shows)} x {nr.formula()}"
+                         if level == "layers" else
+                         f"sample {nr.sample + 1}\nforward pass: {last + 1} layers")
+            cluster = f"sample {nr.sample + 1}" if clustered else None
+            groups[key] = Group(f"g{len(groups)}", title, "intermediate", shows, cluster)
         for op in nr.ops:
-            place[id(op)] = g
+            place[id(op)] = groups[key]
+    if id(root) in place:  # the graph ends at a neuron: its box is the output
+        place[id(root)].role = "output"
     for n in order:
         if id(n) in structure.hidden:
             place[id(n)] = HIDDEN
@@ -164,7 +158,7 @@ def _mlp_places(structure, order, root, level):
         leaves.sort(key=lambda n: structure.inputs[id(n)][1])
         labels = [n.label for n in leaves]
         title = ", ".join(labels) if all(labels) else "x"
-        cluster = f"sample {sample + 1}" if several and level != "samples" else None
+        cluster = f"sample {sample + 1}" if clustered else None
         g = Group(f"in{sample}", title, "input", leaves, cluster)
         for n in leaves:
             place[id(n)] = g
@@ -188,7 +182,6 @@ class _Drawing:
     def __init__(self, order, root, names, show_data, show_grad):
         self.order, self.root, self.names = order, root, names
         self.show_data, self.show_grad = show_data, show_grad
-        self.roles = set()
 
     def role(self, node):
         if node is self.root:
@@ -203,7 +196,7 @@ class _Drawing:
 
     def sketch(self, place, folded):
         """Each node drawn alone as a record and an op node; each group once."""
-        sketch, roles = Sketch(), set()
+        sketch = Sketch()
         index = {id(n): i for i, n in enumerate(self.order)}
         groups = {}
         for i, n in enumerate(self.order):
@@ -218,10 +211,10 @@ class _Drawing:
                     where.ops[n.op] += 1
                 continue
             role = self.role(n)
-            roles.add(role)
+            sketch.roles.add(role)
             self._alone(sketch, f"n{i}", n, role)
         for g in groups.values():
-            roles.add(g.role)
+            sketch.roles.add(g.role)
             sketch.node(g.key, g.fields(self.show_data, self.show_grad), g.cluster,
                         **g.attrs(COLORS))
         self._edges(sketch, place, index)
@@ -230,7 +223,6 @@ class _Drawing:
         inputs = sorted((k for k in groups if k.startswith("in")), key=lambda k: int(k[2:]))
         if inputs:
             _in_order(sketch, inputs)
-        self.roles = roles
         return sketch
 
     def _alone(self, sketch, key, n, role):

@@ -486,7 +486,6 @@ def test_a_tiny_network_is_drawn_unit_by_unit_each_weight_its_edge():
             assert f'color="{NEGATIVE if w < 0 else POSITIVE}"' in attrs
             width = float(re.search(r'penwidth="?([\d.]+)', attrs).group(1))
             assert width == pytest.approx(0.5 + 3 * abs(w) / biggest, abs=0.01)
-            assert "label=" not in attrs.replace("labeltooltip", "")  # values on demand
         assert f'tooltip="b[{j}] = {num(model[0].bias.data[j])}"' in edges_[("b0", f"l0u{j}")]
     assert len(edges_) == 3 * 3 + 4  # 2 inputs + bias into 3 units, 3 units + bias into 1
     assert 'label="0: Linear 2 -> 3 + ReLU"' in dot.source
@@ -494,13 +493,25 @@ def test_a_tiny_network_is_drawn_unit_by_unit_each_weight_its_edge():
     assert svg_nodes(dot) == len(found)
 
 
-def test_show_weights_writes_each_value_tied_to_its_edge():
+def test_show_weights_writes_each_value_on_its_edge_near_its_unit():
     manual_seed(0)
     model = nn.MLP(2, [3, 1])
+    assert "x1_l0u2" not in nodes(mg.draw_network(model))  # values only on demand
     dot = mg.draw_network(model, show_weights=True)
-    attrs = weight_edges(dot)[("x1", "l0u2")]
-    assert re.search(rf'(?<!head)label="?{num(model[0].weight.data[2, 1])}"? ', attrs)
-    assert "decorate=true" in attrs
+    found = nodes(dot)
+    w = model[0].weight.data[2, 1]
+    value = found["x1_l0u2"]
+    assert label(value) == num(w) and f'fontcolor="{NEGATIVE if w < 0 else POSITIVE}"' in value
+
+    def pos(key):
+        return np.array([float(v) for v in re.search(r'pos="([-\d.]+),([-\d.]+)!"',
+                                                     found[key]).groups()])
+    tail, head, spot = pos("x1"), pos("l0u2"), pos("x1_l0u2")
+    along = (spot - tail) @ (head - tail) / ((head - tail) @ (head - tail))
+    assert 0.6 < along < 0.9  # on the edge, nearer the unit it feeds
+    assert np.allclose(tail + along * (head - tail), spot, atol=0.02)
+    assert sum(1 for k in found if "_" in k) == 3 * 3 + 4  # one value per edge
+    assert svg_nodes(dot) == len(found)
 
 
 def test_units_are_drawn_in_order_from_top_to_bottom():

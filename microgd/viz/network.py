@@ -24,8 +24,8 @@ def draw_network(model, rankdir="LR", max_units=6, show_weights=False):
             layers have ``in_features``, ``out_features``, ``weight`` and ``bias``).
         rankdir: graphviz layout direction, "LR", "TB", "RL" or "BT". Default "LR".
         max_units: the widest layer drawn unit by unit, a positive int. Default 6.
-        show_weights: also write each weight's value by its edge, underlined and
-            tied to the edge by a line. Default False.
+        show_weights: also write each weight's value on its edge, near the unit it
+            feeds. Default False.
 
     Returns:
         An unrendered graphviz.Digraph.
@@ -77,18 +77,21 @@ def _stages(model):
 def _draw_units(dot, stages, show_weights, rankdir):
     """One circle per unit, weights on the edges, a bias node per layer; the roles drawn.
 
-    Each node is pinned where it belongs (neato with fixed positions), so the units
-    stay in order: a column per layer, its title above it, its bias node below
-    (a layer's biases come from the column before it, as textbooks draw them).
+    Each node is pinned where it belongs (neato with fixed positions, straight edges),
+    so the units stay in order: a column per layer, its title above it, its bias
+    node below (a layer's biases come from the column before it, as textbooks draw
+    them). A weight's value sits on its own edge, near the unit it feeds, where the
+    edges into a unit fan apart.
     """
     dot.engine = "neato"
-    dot.attr(splines="true", overlap="true")
+    dot.attr(splines="line", overlap="true")
     units = [[f"x{i}" for i in range(stages[0][1].in_features)]]
     units += [[f"l{k}u{j}" for j in range(layer.out_features)]
               for k, (_, layer, _) in enumerate(stages)]
     titles = ["input"] + [_layer_title(name, layer, acts) for name, layer, acts in stages]
     tallest = max(len(names) + 1 for names in units)
-    roles = {"input", "output"}
+    gaps = (2.6, 1.1) if show_weights else (2.2, 0.8)  # inches between layers, units
+    roles, spots = {"input", "output"}, {}
     for k, names in enumerate(units):
         last = k == len(stages)
         column = [(unit, f"x{j + 1}" if k == 0 else f"y{j + 1}" if last else f"n{k}.{j + 1}",
@@ -97,42 +100,55 @@ def _draw_units(dot, stages, show_weights, rankdir):
         if not last and stages[k][1].bias is not None:
             column.append((f"b{k}", "bias", "parameter"))
         top = (tallest - len(column)) / 2
-        dot.node(f"title{k}", titles[k], shape="plaintext", fontsize="10",
-                 pos=_pin(k, top - 0.8, rankdir))
+        if rankdir in ("LR", "RL"):  # the title above its column
+            title = _spot(k, top - 0.8, rankdir, gaps)
+        else:  # the title after its row, starting where the row ends
+            title = _spot(k, top + len(column) - 0.5 + 0.045 * len(titles[k]) / gaps[1],
+                          rankdir, gaps)
+        dot.node(f"title{k}", titles[k], shape="plaintext", fontsize="10", pos=_pin(title))
         for row, (unit, label, role) in enumerate(column):
             roles.add(role)
+            spots[unit] = _spot(k, top + row, rankdir, gaps)
             dot.node(unit, label, shape="circle", style="filled", fillcolor=COLORS[role],
-                     width="0.5", fixedsize="true", pos=_pin(k, top + row, rankdir))
+                     width="0.5", fixedsize="true", pos=_pin(spots[unit]))
     for k, (_, layer, _) in enumerate(stages):
         weight = np.asarray(layer.weight.data)
         bias = None if layer.bias is None else np.asarray(layer.bias.data)
         largest = max(np.abs(weight).max(), 0 if bias is None else np.abs(bias).max()) or 1.0
         for j, head in enumerate(units[k + 1]):
-            for i, tail in enumerate(units[k]):
-                dot.edge(tail, head, **_weight_edge(weight[j, i], largest, show_weights,
-                                                    f"w[{j},{i}]"))
+            feeds = [(tail, weight[j, i], f"w[{j},{i}]", "solid")
+                     for i, tail in enumerate(units[k])]
             if bias is not None:
-                dot.edge(f"b{k}", head, style="dashed",
-                         **_weight_edge(bias[j], largest, show_weights, f"b[{j}]"))
+                feeds.append((f"b{k}", bias[j], f"b[{j}]", "dashed"))
+            for tail, w, name, style in feeds:
+                dot.edge(tail, head, style=style, **_weight_edge(w, largest, name))
+                if show_weights:
+                    (x0, y0), (x1, y1) = spots[tail], spots[head]
+                    on_edge = (x0 + 0.72 * (x1 - x0), y0 + 0.72 * (y1 - y0))
+                    dot.node(f"{tail}_{head}", num(w), shape="plaintext", fontsize="8",
+                             fontcolor=NEGATIVE if w < 0 else POSITIVE, style="filled",
+                             fillcolor="white", width="0", height="0", margin="0.01",
+                             pos=_pin(on_edge), tooltip=f"{name} = {num(w)}")
     return roles
 
 
-def _pin(column, row, rankdir):
-    """A fixed position (inches) for neato: columns of units along rankdir."""
-    along, across = 2.2 * column, -0.8 * row
-    x, y = {"LR": (along, across), "RL": (-along, across),
+def _spot(column, row, rankdir, gaps):
+    """Where a node goes, in inches: columns of units along rankdir."""
+    along, across = gaps[0] * column, -gaps[1] * row
+    return {"LR": (along, across), "RL": (-along, across),
             "TB": (-across, -along), "BT": (-across, along)}[rankdir]
-    return f"{x:.2f},{y:.2f}!"
 
 
-def _weight_edge(w, largest, show_weights, name):
-    """An edge's colour, pen width and tooltip (and label) for a weight's value."""
-    attrs = {"color": NEGATIVE if w < 0 else POSITIVE,
-             "penwidth": f"{0.5 + 3 * abs(w) / largest:.2f}",
-             "tooltip": f"{name} = {num(w)}", "labeltooltip": f"{name} = {num(w)}"}
-    if show_weights:
-        attrs.update(label=num(w), decorate="true", fontcolor=attrs["color"])
-    return attrs
+def _pin(spot):
+    """neato's fixed position for a spot."""
+    return f"{spot[0]:.2f},{spot[1]:.2f}!"
+
+
+def _weight_edge(w, largest, name):
+    """An edge's colour, pen width and tooltip for a weight's value."""
+    return {"color": NEGATIVE if w < 0 else POSITIVE,
+            "penwidth": f"{0.5 + 3 * abs(w) / largest:.2f}",
+            "tooltip": f"{name} = {num(w)}"}
 
 
 def _draw_layer_boxes(dot, stages):

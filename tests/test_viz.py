@@ -347,6 +347,17 @@ def test_a_scalar_3_4_4_1_graph_fits_a_notebook():
     assert "a box per neuron" in graph_label(dot)
 
 
+def test_a_small_scalar_mlp_is_drawn_in_full_when_it_fits_scaled_a_little():
+    manual_seed(0)
+    model = nn.MLP(2, [3, 1], engine="value")
+    loss = (model([2.0, -1.0]) - 1.0) ** 2
+    loss.backward()
+    dot = mg.draw_graph(loss, params=model)
+    assert "0.weight[2,1] |" in dot.source and "box per neuron" not in dot.source
+    width, natural = svg_size(dot)
+    assert width <= NOTEBOOK + 1 and natural <= 1.25 * NOTEBOOK  # text at 80% or more
+
+
 def test_a_tensor_mlp_graph_fits_a_notebook_top_to_bottom():
     manual_seed(0)
     model = nn.MLP(2, [3, 1])

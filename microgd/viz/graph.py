@@ -35,10 +35,10 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None,
     The drawing is made to fit ``max_width``: it is laid out left to right when that
     fits (scaled down by at most a fifth), else top to bottom, else folded. A graph
     of scalar Linear layers (an ``nn.MLP(engine="value")``) folds into what a
-    learner knows: a box per neuron
-    (its weights times inputs, sum, bias and activation), then per layer, then per
-    sample (one forward pass), and one for the loss, each showing the data and grad
-    of its output. Other graphs fold into a box per module, then into bands of ops.
+    learner knows: a box per neuron (its weights times inputs, sum, bias and
+    activation), then per layer, then per sample (one forward pass), and one for the
+    loss, each showing the data and grad of its output. Other graphs fold into a box
+    per module, then into bands of ops.
 
     Args:
         root: the Value or Tensor whose graph is drawn (e.g. the loss).

@@ -256,7 +256,10 @@ class _Drawing:
                     sketch.edge(tail, head)  # x * x keeps both of its edges
                 elif tail != head and (tail, head) not in seen:
                     seen.add((tail, head))
-                    sketch.edge(tail, head)
+                    if box is not None and pbox is not None:  # layers fully connected: lighter
+                        sketch.edge(tail, head, color="grey45")
+                    else:
+                        sketch.edge(tail, head)
 
     def _record(self, node):
         """name, data, grad stacked for a Value; name, shape dtype, data, grad for a Tensor."""

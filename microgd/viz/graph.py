@@ -9,7 +9,7 @@ from ..tensor import Tensor
 from ..value import Value
 from ._fold import Group, cost, fold
 from ._mlp import find_structure
-from ._style import (COLORS, MAX_WIDTH, RANKDIRS, Sketch, check_max_width, check_rankdir,
+from ._style import (COLORS, MAX_WIDTH, Sketch, check_max_width, check_rankdir,
                      import_graphviz, num, summary)
 
 MIN_NODES = 20
@@ -317,5 +317,3 @@ def _param_names(params):
         names[id(node)] = str(name)
     return names, module_types
 
-
-__all__ = ["draw_graph", "RANKDIRS", "MIN_NODES", "MAX_NODES", "COLLAPSE"]

@@ -584,6 +584,8 @@ def test_inputs_named_like_the_lecture_are_inputs():
     assert fill(dot, find(dot, "x1 |")) == COLORS["input"]
     assert fill(dot, find(dot, "w1 |")) == COLORS["parameter"]
     assert "grad" in label(nodes(dot)[find(dot, "x1 |")])  # its grad is still shown
+    x = Value(3.0, label="x")  # a bare x may be the variable being optimised
+    assert fill(mg.draw_graph(x * x), "n0") == COLORS["parameter"]
 
 
 def test_the_legend_is_below_the_nodes_never_over_them():

@@ -16,7 +16,7 @@ MIN_NODES = 20
 MAX_NODES = 500   # the most nodes drawn before the graph is folded
 COLLAPSE = ("neurons", "layers", "samples", "modules")
 HIDDEN = object()  # a node drawn inside its group's node (a neuron's weights)
-_INPUT_NAME = re.compile(r"^[xX](_?\d+)?$")
+_INPUT_NAME = re.compile(r"^[xX]_?\d+$")  # x1, x2, ...: a bare x may be a variable
 _SHRINK = 1.25  # a drawing may be scaled down to 80% (11 points to 9) rather than folded
 
 
@@ -29,7 +29,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None,
     most four, else their mean and range). A constant shows just its value. Each op
     is a small node of its own. Fill colours mark roles, explained in the legend
     below the drawing: inputs (leaves that do not require grad, and leaves labelled
-    x, x1, x2, ... as the micrograd lecture names its inputs) blue, parameters (named,
+    x1, x2, ... as the micrograd lecture names its inputs) blue, parameters (named,
     or leaves that require grad) orange, intermediates grey, the output (root) green.
 
     The drawing is made to fit ``max_width``: it is laid out left to right when that

@@ -25,7 +25,7 @@ __all__ = [
     "int16", "short", "int8", "uint8", "bool", "dtype", "device", "get_default_dtype",
     "set_default_dtype", "no_grad", "enable_grad", "is_grad_enabled",
     "GraphFreedError", "gradcheck", "gradgradcheck", "GradcheckError",
-    "draw_graph", "draw_network",
+    "draw_graph", "draw_dot", "draw_network",
     "nn", "optim", "functional", "data", "manual_seed", "save", "load", "plot", "viz",
     "keep_freed_memory",
 ]
@@ -35,7 +35,7 @@ allocator._apply_default()
 
 # Imported on first use (drawing needs graphviz, pictures matplotlib), so that
 # `import microgd` stays fast and works without them.
-_LAZY = {"draw_graph": "viz", "draw_network": "viz"}
+_LAZY = {"draw_graph": "viz", "draw_dot": "viz", "draw_network": "viz"}
 _LAZY_MODULES = ("plot", "viz")
 
 

@@ -4,12 +4,15 @@ Value is a scalar node (every multiply is a node you can print and draw); Tensor
 numpy-backed node (whole layers per node). Both run on one backward driver.
 """
 
+import sys
+
 from .autograd import GraphFreedError, enable_grad, grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .functions import cat, stack, where
 from .tensor import Tensor
 from .value import Value
-from . import allocator, data, functional, nn, optim
+from . import allocator, data, nn, optim, utils
+from .nn import functional
 from .allocator import keep_freed_memory
 from .random import manual_seed
 from .serialization import load, save
@@ -20,9 +23,12 @@ __all__ = [
     "Value", "Tensor", "where", "cat", "stack", "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "GraphFreedError", "gradcheck", "gradgradcheck", "GradcheckError",
     "draw_graph", "draw_network",
-    "nn", "optim", "functional", "data", "manual_seed", "save", "load", "plot", "viz",
+    "nn", "optim", "functional", "data", "utils", "manual_seed", "save", "load", "plot", "viz",
     "keep_freed_memory",
 ]
+
+# `mg.functional` is `mg.nn.functional`; it keeps its old import path too.
+sys.modules[f"{__name__}.functional"] = functional
 
 # Numpy's per-op temporaries stop page-faulting (glibc; opt out: MICROGD_KEEP_MEMORY=0).
 allocator._apply_default()

@@ -93,7 +93,7 @@ def test_batches_cover_every_sample_once():
 
 
 def test_batches_accept_tensors_and_lists():
-    xb, yb = next(data.batches(Tensor(np.ones((3, 2))), [1.0, 2.0, 3.0], 8))
+    xb, yb = next(iter(data.batches(Tensor(np.ones((3, 2))), [1.0, 2.0, 3.0], 8)))
     assert xb.shape == (3, 2) and yb.shape == (3,)
 
 

@@ -162,10 +162,14 @@ def l1_loss(input, target, reduction="mean"):
     """Mean absolute error: mean(|input - target|); the gradient at a tie is 0.
 
     Args:
-        input: a Tensor.
+        input: a Tensor, or a Value / list of Values (the scalar engine).
         target: the same shape as input (array, Tensor, number or list of numbers).
         reduction: "mean" (default), "sum" or "none".
     """
+    if _is_scalar_engine(input):
+        pairs = _value_pairs(input, target, "l1_loss")
+        _check_reduction(reduction, "l1_loss")
+        return _reduce_values([(a - b).abs() for a, b in pairs], reduction, "l1_loss")
     input, target = _same_shape(input, target, "l1_loss")
     _check_reduction(reduction, "l1_loss")
     return _reduce((input - target).abs(), reduction)
@@ -209,20 +213,12 @@ def binary_cross_entropy(input, target, reduction="mean"):
             raise ValueError(f"binary_cross_entropy: every element of {what} must be in "
                              f"[0, 1], got values in [{t.data.min()}, {t.data.max()}]")
     _check_reduction(reduction, "binary_cross_entropy")
-    return _reduce(_apply2(_BINARY_CROSS_ENTROPY, input, target), reduction)
-
-
-def _at_least(x, floor):
-    """max(x, floor) on an array or a Tensor; the gradient passes where x >= floor."""
-    keep = data_of(x) >= floor
-    if isinstance(x, Tensor):
-        return x * keep + np.where(keep, 0.0, floor).astype(x.dtype)
-    return np.where(keep, x, floor).astype(x.dtype, copy=False)
+    return _reduce(_BINARY_CROSS_ENTROPY(input, target), reduction)
 
 
 def _clamped_log(p):
-    """max(log p, -100), on an array or a Tensor."""
-    return ops.log(_at_least(p, _LOG_FLOOR))
+    """max(log p, -100) = log(max(p, e^-100)), on an array or a Tensor."""
+    return ops.LOG(ops.CLAMP(p, _LOG_FLOOR, None))
 
 
 def _bce(p, t):
@@ -231,17 +227,17 @@ def _bce(p, t):
 
 # -(t log p + (1 - t) log(1 - p)), each log clamped at -100, elementwise (a Tensor op).
 # d/dp = (p - t) / (p (1 - p)), the denominator floored at 1e-12 as PyTorch's backward;
-# d/dt = log(1 - p) - log(p), each log clamped as in the forward.
+# d/dt = log(1 - p) - log(p), not clamped (as PyTorch's: infinite at p = 0 and 1).
 _BINARY_CROSS_ENTROPY = ops.Op(
     "binary_cross_entropy", None, _bce,
-    lambda g, out, p, t: g * (p - t) / _at_least(p * (1 - p), _BCE_GRAD_EPS),
-    lambda g, out, p, t: g * (_clamped_log(1 - p) - _clamped_log(p)))
+    lambda g, out, p, t: g * (p - t) / ops.CLAMP(p * (1 - p), _BCE_GRAD_EPS, None),
+    lambda g, out, p, t: g * (ops.LOG(1 - p) - ops.LOG(p)))
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     """binary_cross_entropy(sigmoid(input), target), computed stably from the logits.
 
-    Uses softplus(x) - x t with softplus(x) = max(x, 0) + log(1 + exp(-|x|)).
+    Uses softplus(x) - x t, with softplus(x) = log(1 + exp(x)) computed without overflow.
 
     Args:
         input: logits, a Tensor.
@@ -250,10 +246,7 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     """
     input, target = _same_shape(input, target, "binary_cross_entropy_with_logits")
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    # The sign is a constant mask, so the derivative at 0 is sigmoid(0) = 1/2.
-    positive = (input.data >= 0).astype(input.dtype)
-    softplus = input * positive + (1 + (input * (1 - 2 * positive)).exp()).log()
-    return _reduce(softplus - input * target, reduction)
+    return _reduce(input.softplus() - input * target, reduction)
 
 
 def hinge_loss(scores, labels, parameters=None, alpha=0.0):

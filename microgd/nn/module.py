@@ -104,14 +104,17 @@ class Module:
         """Set attribute ``name``, registering a module or parameter; True if it was one."""
         if name in self._parameters and isinstance(value, Node) and not _is_parameter(value):
             raise TypeError(_not_a_parameter(name, value))
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
         object.__setattr__(self, name, value)
+        # A replaced module or parameter keeps its place in the order, as in PyTorch.
         if isinstance(value, Module):
+            self._parameters.pop(name, None)
             self._modules[name] = value
         elif _is_parameter(value):
+            self._modules.pop(name, None)
             self._parameters[name] = value
         else:
+            self._parameters.pop(name, None)
+            self._modules.pop(name, None)
             return False
         return True
 

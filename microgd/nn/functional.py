@@ -26,7 +26,8 @@ __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropo
 
 _REDUCTIONS = ("mean", "sum", "none")
 _LOG_FLOOR = math.exp(-100.0)  # log(p) is clamped at -100, as PyTorch's binary_cross_entropy
-_BCE_GRAD_EPS = 1e-12  # PyTorch's BCE backward divides by max(p (1 - p), 1e-12)
+# PyTorch's BCE backward divides by max(p (1 - p), 1e-12), its 1e-12 a float32 constant
+_BCE_GRAD_EPS = float(np.float32(1e-12))
 
 
 # --- activations ---------------------------------------------------------------------------

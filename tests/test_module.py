@@ -262,3 +262,17 @@ def test_a_replaced_module_or_parameter_keeps_its_place_in_the_order():
                                                        "head.0.weight", "head.0.bias",
                                                        "head.2.weight", "head.2.bias"]
     assert [n for n, _ in net.named_modules()][:3] == ["", "fc1", "act"]
+
+
+def test_apply_visits_children_first_then_the_module():
+    net = Net()
+    seen = []
+    assert net.apply(lambda m: seen.append(type(m).__name__)) is net
+    assert seen == ["Linear", "Tanh", "Linear", "ReLU", "Linear", "Sequential", "Net"]
+
+    def init_weights(m):
+        if isinstance(m, nn.Linear):
+            nn.init.ones_(m.weight)
+
+    net.apply(init_weights)
+    assert all(np.all(m.weight.data == 1.0) for m in net.modules() if isinstance(m, nn.Linear))

@@ -178,6 +178,17 @@ class Module:
         """This module and every module below it, depth first."""
         return (m for _, m in self.named_modules())
 
+    def apply(self, fn):
+        """Call ``fn(module)`` on each sub-module (children first), then on this one.
+
+        As PyTorch's, e.g. ``model.apply(init_weights)`` with an ``init_weights`` that
+        fills each Linear's weight with an ``nn.init`` function. Returns self.
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     def _named_entries(self):
         """(dotted name, Tensor / Value / ValueArray) for each parameter, shared ones once."""
         seen = set()

@@ -9,12 +9,12 @@ import numbers
 
 import numpy as np
 
-from . import functional as F
 from .._util import boolean, positive_int
 from ..random import generator
 from ..tensor import Tensor, _float_dtype, linear
 from ..value import Value
 from ..value_linear import linear as value_linear
+from .functional import _probability, dropout, relu, sigmoid, softmax, tanh
 from .module import Module, ValueArray
 from .parameter import Parameter
 
@@ -124,21 +124,21 @@ class ReLU(Module):
     """max(x, 0), elementwise, on a Tensor, a Value or a list of Values."""
 
     def forward(self, x):
-        return F.relu(x)
+        return relu(x)
 
 
 class Tanh(Module):
     """tanh(x), elementwise, on a Tensor, a Value or a list of Values."""
 
     def forward(self, x):
-        return F.tanh(x)
+        return tanh(x)
 
 
 class Sigmoid(Module):
     """1 / (1 + exp(-x)), elementwise, on a Tensor, a Value or a list of Values."""
 
     def forward(self, x):
-        return F.sigmoid(x)
+        return sigmoid(x)
 
 
 class Softmax(Module):
@@ -153,7 +153,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x):
-        return F.softmax(x, dim=self.dim)
+        return softmax(x, dim=self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -220,10 +220,10 @@ class Dropout(Module):
 
     def __init__(self, p=0.5):
         super().__init__()
-        self.p = F._probability(p, "Dropout")
+        self.p = _probability(p, "Dropout")
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+        return dropout(x, self.p, self.training)
 
     def extra_repr(self):
         return f"p={self.p}"

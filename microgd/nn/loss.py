@@ -1,6 +1,7 @@
 """Losses as modules, as ``torch.nn``: ``loss_fn = nn.MSELoss(); loss = loss_fn(input, target)``."""
 
-from . import functional
+from .functional import (binary_cross_entropy, binary_cross_entropy_with_logits,
+                         cross_entropy, l1_loss, mse_loss)
 from .module import Module
 
 __all__ = ["MSELoss", "L1Loss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss"]
@@ -29,7 +30,7 @@ class MSELoss(_Loss):
         reduction: "mean" (default), "sum" or "none".
     """
 
-    _function = staticmethod(functional.mse_loss)
+    _function = staticmethod(mse_loss)
 
 
 class L1Loss(_Loss):
@@ -39,7 +40,7 @@ class L1Loss(_Loss):
         reduction: "mean" (default), "sum" or "none".
     """
 
-    _function = staticmethod(functional.l1_loss)
+    _function = staticmethod(l1_loss)
 
 
 class CrossEntropyLoss(_Loss):
@@ -49,7 +50,7 @@ class CrossEntropyLoss(_Loss):
         reduction: "mean" (default), "sum" or "none".
     """
 
-    _function = staticmethod(functional.cross_entropy)
+    _function = staticmethod(cross_entropy)
 
 
 class BCELoss(_Loss):
@@ -59,7 +60,7 @@ class BCELoss(_Loss):
         reduction: "mean" (default), "sum" or "none".
     """
 
-    _function = staticmethod(functional.binary_cross_entropy)
+    _function = staticmethod(binary_cross_entropy)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -69,5 +70,5 @@ class BCEWithLogitsLoss(_Loss):
         reduction: "mean" (default), "sum" or "none".
     """
 
-    _function = staticmethod(functional.binary_cross_entropy_with_logits)
+    _function = staticmethod(binary_cross_entropy_with_logits)
 

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import microgd as mg
 from microgd import Tensor
@@ -36,6 +38,21 @@ def test_loader_batches_are_tensors_of_the_right_shapes_again_every_epoch():
     assert len(dropped) == 2 and [yb.shape for _, yb in dropped] == [(4,), (4,)]
     assert len(DataLoader(TensorDataset(*_data(8)), batch_size=4, drop_last=True)) == 2
     assert len(DataLoader(TensorDataset(*_data()))) == 10       # batch_size=1 by default
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 30), batch_size=st.integers(1, 12), shuffle=st.booleans(),
+       drop_last=st.booleans())
+def test_an_epoch_visits_each_sample_once_in_len_batches(n, batch_size, shuffle, drop_last):
+    loader = DataLoader(TensorDataset(*_data(n)), batch_size, shuffle=shuffle,
+                        drop_last=drop_last)
+    batches = [yb.data.tolist() for _, yb in loader]
+    assert len(batches) == len(loader)
+    assert all(len(b) == batch_size for b in batches[:-1] if b)
+    seen = [i for b in batches for i in b]
+    assert len(seen) == len(set(seen)) and set(seen) <= set(range(n))
+    assert len(seen) == (n - n % batch_size if drop_last else n)
+    assert shuffle or seen == sorted(seen)
 
 
 def test_shuffle_draws_a_new_order_each_epoch_reproducible_with_manual_seed():

@@ -144,8 +144,8 @@ class Module:
         if hasattr(self, name) and name not in self._parameters:
             raise KeyError(f"register_parameter: attribute {name!r} already exists and is "
                            "not a parameter")
-        if param is not None and (isinstance(param, Tensor) and not isinstance(param, Parameter)
-                                  or not _is_parameter(param)):
+        plain_tensor = isinstance(param, Tensor) and not isinstance(param, Parameter)
+        if param is not None and (plain_tensor or not _is_parameter(param)):
             raise TypeError(f"register_parameter: {_not_a_parameter(name, param)}")
         setattr(self, name, param)
 

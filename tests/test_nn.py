@@ -299,6 +299,7 @@ def test_module_list_registers_its_modules_for_the_owner():
     layers = net.layers
     assert len(layers) == 2 and layers[-1] is layers[1]
     assert isinstance(layers[:1], nn.ModuleList) and len(layers[:1]) == 1
+    assert [n for n, _ in layers[1:].named_parameters()] == ["0.weight", "0.bias"]  # renumbered
     tanh = nn.Tanh()
     layers.insert(1, tanh)
     assert [type(m).__name__ for m in layers] == ["Linear", "Tanh", "Linear"]

@@ -10,7 +10,7 @@ __all__ = ["Sequential", "ModuleList", "MLP"]
 
 
 class _Container(Module):
-    """Modules named "0", "1", ...: indexing (slices give the same kind), len, iteration."""
+    """Modules named "0", "1", ...: indexing (a slice gives the same kind), len, iteration."""
 
     def __init__(self, modules, where):
         super().__init__()
@@ -37,13 +37,9 @@ class _Container(Module):
         return int(index) % n
 
     def __getitem__(self, index):
-        items = list(self._modules.items())
         if isinstance(index, slice):
-            out = Sequential() if isinstance(self, Sequential) else ModuleList()
-            for key, m in items[index]:
-                out.add_module(key, m)
-            return out
-        return items[self._index(index)][1]
+            return self._slice(index)
+        return list(self._modules.values())[self._index(index)]
 
     def __len__(self):
         return len(self._modules)
@@ -70,6 +66,12 @@ class Sequential(_Container):
             x = m(x)
         return x
 
+    def _slice(self, index):
+        out = Sequential()
+        for key, m in list(self._modules.items())[index]:  # the names stay, as PyTorch's
+            out.add_module(key, m)
+        return out
+
 
 class ModuleList(_Container):
     """A list of modules whose parameters the owning module registers ("layers.0.weight").
@@ -84,6 +86,9 @@ class ModuleList(_Container):
 
     def __init__(self, modules=None):
         super().__init__(list(modules) if modules is not None else [], "ModuleList")
+
+    def _slice(self, index):
+        return ModuleList(list(self)[index])  # numbered from 0 again, as PyTorch's
 
     def extend(self, modules):
         """Add each of ``modules`` at the end; returns self."""

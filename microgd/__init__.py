@@ -4,6 +4,8 @@ Value is a scalar node (every multiply is a node you can print and draw); Tensor
 numpy-backed node (whole layers per node). Both run on one backward driver.
 """
 
+import sys
+
 from .autograd import GraphFreedError, enable_grad, grad, is_grad_enabled, no_grad
 from .dtypes import (bool, device, double, dtype, float, float16, float32, float64,  # noqa: A004
                      get_default_dtype, half, int, int8, int16, int32, int64, long,
@@ -12,7 +14,8 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .functions import cat, stack, where
 from .tensor import Tensor
 from .value import Value
-from . import allocator, data, functional, nn, optim
+from . import allocator, data, nn, optim, utils
+from .nn import functional
 from .allocator import keep_freed_memory
 from .random import manual_seed
 from .serialization import load, save
@@ -26,9 +29,12 @@ __all__ = [
     "set_default_dtype", "no_grad", "enable_grad", "is_grad_enabled",
     "GraphFreedError", "gradcheck", "gradgradcheck", "GradcheckError",
     "draw_graph", "draw_dot", "draw_network",
-    "nn", "optim", "functional", "data", "manual_seed", "save", "load", "plot", "viz",
+    "nn", "optim", "functional", "data", "utils", "manual_seed", "save", "load", "plot", "viz",
     "keep_freed_memory",
 ]
+
+# `mg.functional` is `mg.nn.functional`; it keeps its old import path too.
+sys.modules[f"{__name__}.functional"] = functional
 
 # Numpy's per-op temporaries stop page-faulting (glibc; opt out: MICROGD_KEEP_MEMORY=0).
 allocator._apply_default()

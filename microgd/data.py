@@ -10,6 +10,7 @@ import numpy as np
 from ._util import boolean, non_negative, positive_int, real_number
 from .ops import data_of
 from .random import generator
+from .utils.data import batch_indices
 
 __all__ = ["line", "lesson2", "sin_cubed", "circle", "moons", "batches"]
 
@@ -119,17 +120,21 @@ def _prepare(where, n, noise, seed):
 
 
 def batches(X, y, batch_size, shuffle=True, seed=None):
-    """Yield mini-batches (X[i], y[i]) covering every sample once; the last may be smaller.
+    """Mini-batches (X[i], y[i]) covering every sample once per pass; the last may be smaller.
+
+    Made once, it can be iterated again every epoch (as a DataLoader): with shuffle,
+    each pass draws a new order.
 
     Args:
         X: inputs, an array (or Tensor) with the samples along axis 0.
         y: targets, the same number of samples.
         batch_size: the samples per batch, a positive int.
         shuffle: visit the samples in a random order. Default True.
-        seed: for the order: None (microgd's generator, default) or an int.
+        seed: for the orders: None (microgd's generator, default) or an int (a generator
+            of its own, so the epochs' orders repeat from one call to the next).
 
     Returns:
-        An iterator of (X_batch, y_batch) numpy arrays.
+        An iterable of (X_batch, y_batch) numpy arrays; ``len()`` is the number of batches.
     """
     X, y = _samples(X, "X"), _samples(y, "y")
     if len(X) != len(y):
@@ -137,14 +142,33 @@ def batches(X, y, batch_size, shuffle=True, seed=None):
                          "match along axis 0")
     batch_size = positive_int(batch_size, "batch_size", "batches")
     boolean(shuffle, "shuffle", "batches")
-    order = generator(seed).permutation(len(X)) if shuffle else np.arange(len(X))
-    return _iterate(X, y, order, batch_size)
+    return Batches(X, y, batch_size, shuffle, None if seed is None else generator(seed))
 
 
-def _iterate(X, y, order, batch_size):
-    for start in range(0, len(order), batch_size):
-        index = order[start:start + batch_size]
-        yield X[index], y[index]
+class Batches:
+    """The mini-batches of ``batches()``: each iteration is one epoch, in a new order.
+
+    Args:
+        X, y: arrays with the same number of samples along axis 0.
+        batch_size: the samples per batch.
+        shuffle: a new random order each epoch.
+        rng: the generator of the orders; None for microgd's (as it is at each epoch).
+    """
+
+    def __init__(self, X, y, batch_size, shuffle, rng):
+        self.X, self.y = X, y
+        self.batch_size, self.shuffle, self._rng = batch_size, shuffle, rng
+
+    def __iter__(self):
+        for index in batch_indices(len(self.X), self.batch_size, self.shuffle, rng=self._rng):
+            yield self.X[index], self.y[index]
+
+    def __len__(self):
+        return -(-len(self.X) // self.batch_size)
+
+    def __repr__(self):
+        return (f"Batches({len(self.X)} samples, batch_size={self.batch_size}, "
+                f"shuffle={self.shuffle})")
 
 
 def _samples(a, what):

@@ -147,3 +147,42 @@ def test_new_ops_match_torch(name):
     for g, tg in ((a.grad, ta.grad), (b.grad, tb.grad)):
         np.testing.assert_allclose(0 if g is None else g,
                                    0 if tg is None else tg.numpy(), rtol=1e-12)
+
+
+def _both(values):
+    return (Tensor(np.array(values), requires_grad=True),
+            torch.tensor(values, dtype=torch.float64, requires_grad=True))
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")
+def test_l1_and_binary_losses_and_their_gradients_match_torch():
+    tf = torch.nn.functional
+    inputs = [0.0, 1.0, 0.3, 1e-50, 0.999, 0.5]
+    targets = [1.0, 0.0, 0.2, 1.0, 1.0, 0.5]
+    for ours, theirs in [(F.l1_loss, tf.l1_loss), (F.binary_cross_entropy,
+                                                   tf.binary_cross_entropy),
+                         (F.binary_cross_entropy_with_logits,
+                          tf.binary_cross_entropy_with_logits)]:
+        for reduction in ("mean", "sum"):
+            (p, tp), (t, tt) = _both(inputs), _both(targets)
+            loss, tloss = ours(p, t, reduction=reduction), theirs(tp, tt, reduction=reduction)
+            loss.backward()
+            tloss.backward()
+            assert loss.item() == pytest.approx(tloss.item(), rel=1e-12)
+            np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-12)
+            np.testing.assert_allclose(t.grad, tt.grad.numpy(), rtol=1e-12)
+
+
+def test_new_layers_match_torch():
+    x = np.random.default_rng(1).normal(size=(2, 3, 4, 5))
+    tx = torch.from_numpy(x)
+    for start, end in [(1, -1), (0, 1), (-3, -2)]:
+        assert (nn.Flatten(start, end)(Tensor(x)).shape
+                == tuple(torch.nn.Flatten(start, end)(tx).shape))
+    for dim in (0, 2, -1):
+        np.testing.assert_allclose(nn.Softmax(dim=dim)(Tensor(x)).data,
+                                   torch.nn.Softmax(dim=dim)(tx).numpy(), rtol=1e-12)
+    assert repr(nn.Softmax(dim=1)) == repr(torch.nn.Softmax(dim=1))
+    assert repr(nn.Flatten()) == repr(torch.nn.Flatten())
+    assert str(nn.Parameter(Tensor([1.0]))).startswith("Parameter containing:\n")
+    assert str(torch.nn.Parameter(torch.ones(1))).startswith("Parameter containing:\n")

@@ -93,7 +93,7 @@ def test_batches_cover_every_sample_once():
 
 
 def test_batches_accept_tensors_and_lists():
-    xb, yb = next(data.batches(Tensor(np.ones((3, 2))), [1.0, 2.0, 3.0], 8))
+    xb, yb = next(iter(data.batches(Tensor(np.ones((3, 2))), [1.0, 2.0, 3.0], 8)))
     assert xb.shape == (3, 2) and yb.shape == (3,)
 
 
@@ -128,3 +128,21 @@ def test_line_x_range():
     np.testing.assert_allclose(y, 2.0 * x + 1.0)
     with pytest.raises(ValueError, match="low must be below high, got low=1.0 and high=1.0"):
         data.line(low=1.0, high=1.0)
+
+
+def test_batches_made_once_give_every_epoch_not_an_empty_second_one():
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10.0)
+    mg.manual_seed(4)
+    loader = data.batches(X, y, 4)
+    assert len(loader) == 3
+    epochs = [np.concatenate([yb for _, yb in loader]).tolist() for _ in range(3)]
+    assert all(sorted(e) == list(range(10)) for e in epochs)   # never silently empty
+    assert epochs[0] != epochs[1]                              # a new order each epoch
+    mg.manual_seed(4)
+    assert [np.concatenate([yb for _, yb in loader]).tolist() for _ in range(3)] == epochs
+    seeded, twin = data.batches(X, y, 4, seed=7), data.batches(X, y, 4, seed=7)
+    two_epochs = [[b.tolist() for _, b in s] for s in (seeded, seeded)]
+    assert two_epochs == [[b.tolist() for _, b in s] for s in (twin, twin)]
+    assert two_epochs[0] != two_epochs[1]
+    in_order = data.batches(X, y, 3, shuffle=False)
+    assert [len(b) for _, b in in_order] == [3, 3, 3, 1] == [len(b) for _, b in in_order]

@@ -227,3 +227,98 @@ def test_cross_entropy_matches_a_numpy_log_sum_exp_at_any_scale(rows, classes, s
     np.testing.assert_allclose(got, reference, rtol=1e-12, atol=1e-12 * scale)
     probabilities = F.softmax(Tensor(logits)).data
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-12)
+
+
+# --- activations, softmax's dim, dropout -----------------------------------------------------
+
+def test_activation_functions_on_tensors_values_and_lists():
+    x = np.array([-2.0, 0.0, 1.5])
+    np.testing.assert_array_equal(F.relu(Tensor(x)).data, np.maximum(x, 0))
+    np.testing.assert_allclose(F.sigmoid(Tensor(x)).data, 1 / (1 + np.exp(-x)))
+    np.testing.assert_allclose(F.tanh(Tensor(x)).data, np.tanh(x))
+    assert F.relu(Value(-1.0)).data == 0.0 and F.tanh(Value(0.5)).data == pytest.approx(
+        np.tanh(0.5))
+    assert [v.data for v in F.relu([Value(-1.0), 2.0])] == [0.0, 2.0]
+    assert mg.gradcheck(lambda t: F.sigmoid(t) * F.tanh(t), [_t(4)])
+
+
+def test_softmax_takes_pytorchs_dim_and_numpys_axis():
+    x = Tensor(RNG.normal(size=(2, 3, 4)))
+    for dim in (0, 1, 2, -1):
+        np.testing.assert_allclose(F.softmax(x, dim=dim).data.sum(axis=dim), 1.0)
+        np.testing.assert_allclose(F.softmax(x, dim).data, F.softmax(x, axis=dim).data)
+        np.testing.assert_allclose(F.log_softmax(x, dim=dim).data,
+                                   np.log(F.softmax(x, dim=dim).data))
+    with pytest.raises(TypeError, match="softmax: give dim or axis, not both"):
+        F.softmax(x, dim=1, axis=1)
+    with pytest.raises(ValueError, match=r"log_softmax: give dim=... for a tensor of shape "
+                       r"\(2, 3, 4\)"):
+        F.log_softmax(x)
+
+
+def test_dropout_function():
+    x = Tensor(np.ones(1000))
+    assert F.dropout(x, 0.3, training=False) is x
+    mg.manual_seed(3)
+    y = F.dropout(x, 0.3)
+    assert set(np.unique(y.data)) == {0.0, 1 / 0.7}
+    with pytest.raises(TypeError, match="dropout: training must be a bool"):
+        F.dropout(x, 0.3, training=1)
+    with pytest.raises(TypeError, match="dropout: x must be a Tensor, got list"):
+        F.dropout([1.0], 0.3)
+
+
+# --- l1_loss, binary cross-entropy at 0 and 1, an empty batch --------------------------------
+
+def test_l1_loss_by_hand_on_both_engines():
+    p, t = np.array([0.5, -1.0, 2.0, 1.0]), np.array([0.0, 1.0, 2.0, 3.0])
+    x = Tensor(p, requires_grad=True)
+    loss = F.l1_loss(x, t)
+    assert loss.item() == pytest.approx(np.abs(p - t).mean())
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, np.sign(p - t) / 4)   # 0 at the tie, as PyTorch
+    assert F.l1_loss(Tensor(p), t, reduction="sum").item() == pytest.approx(4.5)
+    np.testing.assert_array_equal(F.l1_loss(Tensor(p), t, reduction="none").data, np.abs(p - t))
+    values = [Value(v) for v in p]
+    loss = F.l1_loss(values, t)
+    assert loss.data == pytest.approx(np.abs(p - t).mean())
+    loss.backward()
+    assert [v.grad for v in values] == pytest.approx((np.sign(p - t) / 4).tolist())
+    assert mg.gradcheck(lambda a, b: F.l1_loss(a, b), [_t(5), _t(5)])
+    with pytest.raises(ValueError, match=r"l1_loss: input shape \(2,\) and target shape \(3,\)"):
+        F.l1_loss(Tensor([1.0, 2.0]), [1.0, 2.0, 3.0])
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")  # the target's gradient log(0), as PyTorch
+def test_binary_cross_entropy_gradient_is_pytorchs_at_zero_and_one():
+    # PyTorch's backward divides by max(p (1 - p), 1e-12): a confidently wrong p still learns.
+    p = Tensor([0.0, 1.0, 0.0, 1.0, 0.3], requires_grad=True)
+    t = Tensor([1.0, 0.0, 0.0, 1.0, 0.2], requires_grad=True)
+    loss = F.binary_cross_entropy(p, t, reduction="sum")
+    assert loss.item() == pytest.approx(200 - 0.2 * np.log(0.3) - 0.8 * np.log(0.7))
+    loss.backward()
+    eps = float(np.float32(1e-12))                   # PyTorch's 1e-12 is a float32
+    np.testing.assert_allclose(p.grad, [-1 / eps, 1 / eps, 0.0, 0.0, 0.1 / 0.21], rtol=1e-12)
+    np.testing.assert_array_equal(t.grad[:4], [np.inf, -np.inf, np.inf, -np.inf])
+    assert t.grad[4] == pytest.approx(np.log(0.7) - np.log(0.3))
+    q = Tensor([0.0, 0.5], requires_grad=True)
+    F.binary_cross_entropy(q, [1.0, 1.0]).backward()
+    np.testing.assert_allclose(q.grad, [-1 / eps / 2, -1.0])
+
+
+def test_binary_cross_entropy_passes_gradgradcheck_inside_the_clamps():
+    assert mg.gradcheck(lambda p, t: F.binary_cross_entropy(p, t), [_t(4, 0.05, 0.95),
+                                                                    _t(4, 0.0, 1.0)])
+    assert mg.gradgradcheck(lambda p: F.binary_cross_entropy(p, [0.0, 1.0, 0.3]),
+                            [_t(3, 0.1, 0.9)])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's mean of nothing
+def test_cross_entropy_of_an_empty_batch_is_pytorchs():
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    assert np.isnan(F.cross_entropy(x, []).item())             # PyTorch: tensor(nan)
+    assert F.cross_entropy(x, [], reduction="sum").item() == 0.0
+    assert F.cross_entropy(x, [], reduction="none").shape == (0,)
+    F.cross_entropy(x, [], reduction="sum").backward()
+    assert x.grad.shape == (0, 3)
+    assert F.softmax(Tensor(np.zeros((0, 3))), dim=1).shape == (0, 3)

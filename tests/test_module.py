@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from microgd import Tensor, nn
+from microgd import Tensor, Value, nn
 
 
 class Net(nn.Module):
@@ -182,3 +182,97 @@ def test_parameters_are_labelled_with_their_names():
     scalar = nn.MLP(2, [2, 1], engine="value")
     assert [p.label for p in scalar.parameters()][:3] == ["0.weight[0,0]", "0.weight[0,1]",
                                                           "0.weight[1,0]"]
+
+
+# --- nn.Parameter and its registration -------------------------------------------------------
+
+def test_parameter_requires_grad_shares_a_tensors_data_and_prints_like_pytorch():
+    t = Tensor([-1.0, 1.0])
+    a = nn.Parameter(t)
+    assert isinstance(a, Tensor) and a.requires_grad and a.is_leaf
+    assert a.data is t.data                       # shared, as torch.nn.Parameter(t)
+    assert repr(a) == "Parameter containing:\n" + repr(Tensor([-1.0, 1.0], requires_grad=True))
+    frozen = nn.Parameter(np.ones(2, dtype=np.float32), requires_grad=False)
+    assert not frozen.requires_grad and frozen.dtype == np.float32
+    assert nn.Parameter().shape == (0,)
+    out = a * 2
+    assert type(out) is Tensor                    # ops on a Parameter give plain Tensors
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad, [2.0, 2.0])
+
+
+def test_linear_weights_are_parameters_and_frozen_parameters_still_register():
+    layer = nn.Linear(2, 3)
+    assert isinstance(layer.weight, nn.Parameter) and isinstance(layer.bias, nn.Parameter)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.frozen = nn.Parameter(Tensor([1.0]), requires_grad=False)
+
+    assert [n for n, _ in Net().named_parameters()] == ["frozen"]
+
+
+def test_a_tensor_assigned_over_a_parameter_is_a_type_error_naming_it():
+    layer = nn.Linear(2, 3)
+    weight = layer.weight
+    with pytest.raises(TypeError, match=r"cannot assign a Tensor \(requires_grad=False\) as "
+                       r"parameter 'weight' \(nn.Parameter or None expected\): wrap it in "
+                       r"nn.Parameter\(...\) or assign to weight.data"):
+        layer.weight = Tensor(np.zeros((3, 2)))
+    with pytest.raises(TypeError, match=r"a Tensor \(the result of an op\) as parameter 'bias'"):
+        layer.bias = layer.bias * 2
+    assert layer.weight is weight and [n for n, _ in layer.named_parameters()] == [
+        "weight", "bias"]
+    layer.weight = nn.Parameter(Tensor(np.zeros((3, 2))))       # what the message says works
+    layer.bias = None
+    assert [n for n, _ in layer.named_parameters()] == ["weight"]
+    np.testing.assert_array_equal(layer.state_dict()["weight"], 0.0)
+    scalar = nn.Linear(1, 1, engine="value")
+    with pytest.raises(TypeError, match=r"a Value \(requires_grad=False\) as parameter "
+                       r"'weight'.*: assign to weight.data"):
+        scalar.weight = Value(1.0, requires_grad=False)
+
+
+def test_register_parameter():
+    m = nn.Module()
+    w = nn.Parameter(Tensor([1.0, 2.0]))
+    m.register_parameter("w", w)
+    m.register_parameter("b", None)
+    assert m.w is w and m.b is None and [n for n, _ in m.named_parameters()] == ["w"]
+    m.register_parameter("v", Value(3.0))           # the scalar engine's parameters too
+    assert [n for n, _ in m.named_parameters()] == ["w", "v"]
+    with pytest.raises(TypeError, match=r"register_parameter: cannot assign a Tensor \(not an "
+                       r"nn.Parameter\) as parameter 'x'.*wrap it in nn.Parameter"):
+        m.register_parameter("x", Tensor([1.0], requires_grad=True))
+    with pytest.raises(TypeError, match="cannot assign float as parameter 'x'"):
+        m.register_parameter("x", 1.0)
+    m.note = "text"
+    with pytest.raises(KeyError, match="attribute 'note' already exists and is not a parameter"):
+        m.register_parameter("note", w)
+    with pytest.raises(ValueError, match="name must be a non-empty string without '.', got 'a.b'"):
+        m.register_parameter("a.b", w)
+
+
+def test_a_replaced_module_or_parameter_keeps_its_place_in_the_order():
+    net = Net()
+    net.fc1 = nn.Linear(2, 3)
+    net.scale = nn.Parameter(Tensor([2.0]))
+    assert [n for n, _ in net.named_parameters()] == ["scale", "fc1.weight", "fc1.bias",
+                                                       "head.0.weight", "head.0.bias",
+                                                       "head.2.weight", "head.2.bias"]
+    assert [n for n, _ in net.named_modules()][:3] == ["", "fc1", "act"]
+
+
+def test_apply_visits_children_first_then_the_module():
+    net = Net()
+    seen = []
+    assert net.apply(lambda m: seen.append(type(m).__name__)) is net
+    assert seen == ["Linear", "Tanh", "Linear", "ReLU", "Linear", "Sequential", "Net"]
+
+    def init_weights(m):
+        if isinstance(m, nn.Linear):
+            nn.init.ones_(m.weight)
+
+    net.apply(init_weights)
+    assert all(np.all(m.weight.data == 1.0) for m in net.modules() if isinstance(m, nn.Linear))

@@ -265,3 +265,135 @@ def test_value_mlp_learns_the_moons_with_the_hinge_loss():
     assert losses[-1] < 0.5 * losses[0]
     accuracy = np.mean([(s.data > 0) == (label > 0) for s, label in zip(scores, y)])
     assert accuracy >= 0.75
+
+
+# --- the package's import paths ------------------------------------------------------------
+
+def test_functional_imports_as_pytorch_spells_it():
+    import microgd.functional
+    import microgd.nn.functional as F
+    from microgd.nn import functional
+    assert F is functional is nn.functional is mg.functional is microgd.functional
+    import microgd.utils.data
+    assert mg.utils.data.DataLoader is microgd.utils.data.DataLoader
+    assert nn.init.xavier_uniform_ and nn.utils.clip_grad_norm_
+
+
+# --- ModuleList, Flatten, Identity, Softmax, Dropout ----------------------------------------
+
+def test_module_list_registers_its_modules_for_the_owner():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(2, 3), nn.Linear(3, 1)])
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+    net = Net()
+    assert [n for n, _ in net.named_parameters()] == [
+        "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
+    assert net(np.ones((4, 2))).shape == (4, 1)
+    layers = net.layers
+    assert len(layers) == 2 and layers[-1] is layers[1]
+    assert isinstance(layers[:1], nn.ModuleList) and len(layers[:1]) == 1
+    assert [n for n, _ in layers[1:].named_parameters()] == ["0.weight", "0.bias"]  # renumbered
+    tanh = nn.Tanh()
+    layers.insert(1, tanh)
+    assert [type(m).__name__ for m in layers] == ["Linear", "Tanh", "Linear"]
+    assert net(np.ones((4, 2))).shape == (4, 1)
+    assert "layers.2.weight" in dict(net.named_parameters())
+    layers.append(nn.ReLU()).extend([nn.Sigmoid()])
+    layers[0] = nn.Linear(2, 3, bias=False)
+    del layers[1]
+    assert [type(m).__name__ for m in layers] == ["Linear", "Linear", "ReLU", "Sigmoid"]
+    assert [n for n, _ in net.named_parameters()] == [
+        "layers.0.weight", "layers.1.weight", "layers.1.bias"]
+    with pytest.raises(NotImplementedError, match="ModuleList does not define forward"):
+        layers(1.0)
+    with pytest.raises(IndexError, match="ModuleList index 4 is out of range for 4 modules"):
+        layers[4]
+    with pytest.raises(TypeError, match="ModuleList: argument 0 must be a Module, got int"):
+        nn.ModuleList([1])
+    with pytest.raises(TypeError, match="ModuleList.insert: module must be a Module, got str"):
+        layers.insert(0, "relu")
+    assert len(layers) == 4
+
+
+def test_flatten_merges_the_axes_between_start_and_end_dim():
+    x = Tensor(np.arange(120.0).reshape(2, 3, 4, 5), requires_grad=True)
+    assert nn.Flatten()(x).shape == (2, 60)
+    assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
+    assert nn.Flatten(1, 2)(x).shape == (2, 12, 5)
+    assert nn.Flatten(-2)(x).shape == (2, 3, 20)
+    np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 60))
+    nn.Flatten()(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.ones((2, 3, 4, 5)))
+    assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
+    with pytest.raises(IndexError, match=r"expected to be in range of \[-1, 0\], but got "
+                       r"start_dim=1, end_dim=-1\) for input of shape \(3,\)"):
+        nn.Flatten()(Tensor([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="start_dim 2 comes after end_dim 1"):
+        nn.Flatten(2, 1)(x)
+    with pytest.raises(TypeError, match="Flatten: start_dim must be an int, got float"):
+        nn.Flatten(1.0)
+
+
+def test_identity_and_softmax():
+    x = Tensor(np.random.default_rng(0).normal(size=(3, 4)))
+    assert nn.Identity(54, unused="argument")(x) is x
+    np.testing.assert_allclose(nn.Softmax(dim=1)(x).data.sum(axis=1), 1.0)
+    np.testing.assert_allclose(nn.Softmax(dim=0)(x).data.sum(axis=0), 1.0)
+    assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
+
+
+def test_dropout_keeps_the_mean_in_training_and_is_the_identity_in_eval():
+    mg.manual_seed(0)
+    drop = nn.Dropout(p=0.2)
+    x = Tensor(np.ones((200, 500)), requires_grad=True)
+    y = drop(x)
+    zeroed = (y.data == 0).mean()
+    assert abs(zeroed - 0.2) < 0.005            # 100,000 draws: the std of the rate is 0.0013
+    assert set(np.unique(y.data)) == {0.0, 1.25}  # kept elements scaled by 1 / (1 - p)
+    assert abs(y.data.mean() - 1.0) < 0.01
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, y.data)  # the gradient goes through the same mask
+    mg.manual_seed(0)
+    np.testing.assert_array_equal(nn.Dropout(p=0.2)(x).data, y.data)  # seeded
+    drop.eval()
+    assert drop(x) is x
+    drop.train()
+    assert np.array_equal(nn.Dropout(p=1.0)(x).data, np.zeros((200, 500)))
+    assert nn.Dropout(p=0.0)(x) is x
+    assert repr(drop) == "Dropout(p=0.2)"
+    with pytest.raises(ValueError, match="Dropout: dropout probability has to be between 0 and "
+                       "1, but got 1.5"):
+        nn.Dropout(1.5)
+    with pytest.raises(TypeError, match="Dropout: p must be a real number, got str"):
+        nn.Dropout("0.5")
+
+
+def test_dropout_inside_a_model_follows_train_and_eval():
+    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
+    x = Tensor(np.ones((3, 4)))
+    model.eval()
+    np.testing.assert_array_equal(model(x).data, model[0](x).data)
+    model.train()
+    assert (model(Tensor(np.ones((100, 4)))).data == 0).any()
+
+
+# --- loss modules ----------------------------------------------------------------------------
+
+def test_loss_modules_call_their_functions():
+    p, t = Tensor([0.2, 0.9, 0.5]), Tensor([0.0, 1.0, 1.0])
+    assert nn.L1Loss()(p, t).item() == pytest.approx((0.2 + 0.1 + 0.5) / 3)
+    assert nn.L1Loss(reduction="sum")(p, t).item() == pytest.approx(0.8)
+    assert nn.BCELoss()(p, t).item() == pytest.approx(
+        -(np.log(0.8) + np.log(0.9) + np.log(0.5)) / 3)
+    logits = Tensor([-1.0, 2.0, 0.0])
+    assert nn.BCEWithLogitsLoss(reduction="sum")(logits, t).item() == pytest.approx(
+        np.log1p(np.exp(-1.0)) + np.log1p(np.exp(-2.0)) + np.log(2.0))
+    with pytest.raises(ValueError, match="L1Loss: reduction must be 'mean', 'sum' or 'none'"):
+        nn.L1Loss(reduction="max")

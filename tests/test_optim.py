@@ -913,7 +913,7 @@ def test_invalid_parameter_lists():
      r"or of dicts, got a Linear module; pass module.parameters\(\)"),
     (lambda m: m, TypeError, "got a MLP module; pass module.parameters()"),
     (lambda m: [m[0]], TypeError, r"parameter 0 is a Linear module; pass module.parameters\(\)"),
-    (lambda m: m[0].weight, TypeError, "got a single Tensor; wrap it in a list"),
+    (lambda m: m[0].weight, TypeError, "got a single Parameter; wrap it in a list"),
     (lambda m: 0.1, TypeError, "params must be an iterable .* got float"),
     (lambda m: set(m.parameters()), TypeError, "params must be an ordered collection such as "
      "a list, not a set"),

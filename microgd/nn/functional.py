@@ -1,9 +1,10 @@
-"""Losses and activations as functions (``mg.nn.functional``), as ``torch.nn.functional``.
+"""Losses, activations and dropout as functions, as ``torch.nn.functional``.
 
-The functions take Tensors; ``mse_loss`` and ``hinge_loss`` also take the scalar
-engine's outputs (a Value or a list of Values, one per sample), as micrograd's demos
-write their losses. Targets must have the input's shape: unlike PyTorch, nothing is
-silently broadcast.
+Importable as ``microgd.nn.functional`` (``import microgd.nn.functional as F``); also
+``mg.functional``. The functions take Tensors; the activations, ``mse_loss`` and
+``hinge_loss`` also take the scalar engine's Values (a Value or a list of Values, one
+per sample), as micrograd's demos write their losses. Targets must have the input's
+shape: unlike PyTorch, nothing is silently broadcast.
 """
 
 import math
@@ -11,48 +12,133 @@ import numbers
 
 import numpy as np
 
-from . import array_ops
-from .ops import data_of
-from ._util import non_negative
-from .tensor import Tensor, _apply2, linear
-from .value import Value
+from .. import array_ops, ops
+from .._util import boolean, non_negative, real_number
+from ..autograd import Node
+from ..ops import data_of
+from ..random import generator
+from ..tensor import Tensor, _apply2, linear
+from ..value import Value
 
-__all__ = ["linear", "mse_loss", "cross_entropy", "softmax", "log_softmax", "binary_cross_entropy",
+__all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
+           "mse_loss", "l1_loss", "cross_entropy", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "hinge_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 _LOG_FLOOR = math.exp(-100.0)  # log(p) is clamped at -100, as PyTorch's binary_cross_entropy
+# PyTorch's BCE backward divides by max(p (1 - p), 1e-12), its 1e-12 a float32 constant
+_BCE_GRAD_EPS = float(np.float32(1e-12))
 
 
-def softmax(x, axis=-1):
-    """exp(x) / sum(exp(x)) along ``axis``, computed with the maximum subtracted.
+# --- activations ---------------------------------------------------------------------------
+
+def relu(x):
+    """max(x, 0), elementwise, on a Tensor, a Value or a list of Values."""
+    return _elementwise(x, "relu")
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)), elementwise, on a Tensor, a Value or a list of Values."""
+    return _elementwise(x, "sigmoid")
+
+
+def tanh(x):
+    """tanh(x), elementwise, on a Tensor, a Value or a list of Values."""
+    return _elementwise(x, "tanh")
+
+
+def _elementwise(x, method):
+    """Apply a Value/Tensor method to a Tensor, a Value, or each element of a list."""
+    if isinstance(x, (list, tuple)):
+        return [getattr(v if isinstance(v, Value) else Value(v, requires_grad=False), method)()
+                for v in x]
+    if not isinstance(x, Node):
+        x = Value(x, requires_grad=False) if isinstance(x, numbers.Real) else Tensor(x)
+    return getattr(x, method)()
+
+
+def softmax(x, dim=None, axis=None):
+    """exp(x) / sum(exp(x)) along ``dim``, computed with the maximum subtracted.
 
     Args:
         x: a Tensor.
-        axis: the axis that sums to one. Default -1.
+        dim: the axis that sums to one (``axis`` is the same, numpy's name). Default None:
+            the last axis, for tensors of up to 2 dimensions (PyTorch's implicit choice
+            there); a tensor of more dimensions needs it.
+        axis: the same as ``dim``; give one of them.
     """
-    e = (x - _detached_max(x, axis, "softmax")).exp()
-    return e / e.sum(axis=axis, keepdims=True)
+    dim = _dim(x, dim, axis, "softmax")
+    e = (x - _detached_max(x, dim)).exp()
+    return e / e.sum(axis=dim, keepdims=True)
 
 
-def log_softmax(x, axis=-1):
-    """x - log(sum(exp(x))) along ``axis``; stable for logits of any size.
+def log_softmax(x, dim=None, axis=None):
+    """x - log(sum(exp(x))) along ``dim``; stable for logits of any size.
 
     Computed as (x - m) - log(sum(exp(x - m))) with m the (constant) maximum, so no
     exp overflows and the log's argument is at least 1.
 
     Args:
         x: a Tensor.
-        axis: the axis of the classes. Default -1.
+        dim: the axis of the classes (``axis`` is the same). Default None: the last axis,
+            for tensors of up to 2 dimensions; a tensor of more dimensions needs it.
+        axis: the same as ``dim``; give one of them.
     """
-    shifted = x - _detached_max(x, axis, "log_softmax")
-    return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
+    dim = _dim(x, dim, axis, "log_softmax")
+    shifted = x - _detached_max(x, dim)
+    return shifted - shifted.exp().sum(axis=dim, keepdims=True).log()
 
 
-def _detached_max(x, axis, where):
+def _dim(x, dim, axis, where):
+    """The axis of a softmax: ``dim`` or ``axis``, whichever was given."""
     _check_tensor(x, "x", where)
-    return x.detach().max(axis=axis, keepdims=True)
+    if dim is not None and axis is not None:
+        raise TypeError(f"{where}: give dim or axis, not both (got dim={dim!r}, axis={axis!r})")
+    if dim is None and axis is None:
+        if x.ndim > 2:
+            raise ValueError(f"{where}: give dim=... for a tensor of shape {x.shape}; "
+                             "PyTorch's implicit choice for 3 or more dimensions is not "
+                             "the last axis (and is deprecated)")
+        return -1
+    return axis if dim is None else dim
 
+
+def _detached_max(x, dim):
+    if x.size == 0:  # nothing to shift (an empty batch): max() would refuse
+        return 0.0
+    return x.detach().max(axis=dim, keepdims=True)
+
+
+def dropout(x, p=0.5, training=True):
+    """Zero each element with probability ``p`` and scale the others by 1 / (1 - p).
+
+    The expected value of each element is kept. The mask comes from microgd's generator
+    (``mg.manual_seed``). With ``training=False``, or ``p=0``, x is returned as it is.
+
+    Args:
+        x: a Tensor.
+        p: the probability of zeroing an element, in [0, 1]. Default 0.5.
+        training: apply dropout (True, default) or return x (False).
+    """
+    p = _probability(p, "dropout")
+    boolean(training, "training", "dropout")
+    _check_tensor(x, "x", "dropout")
+    if not training or p == 0:
+        return x
+    scale = 0.0 if p == 1 else 1 / (1 - p)
+    mask = (generator().random(x.shape) >= p) * scale
+    return x * mask.astype(x.dtype)
+
+
+def _probability(p, where):
+    p = real_number(p, "p", where)
+    if not 0 <= p <= 1:
+        raise ValueError(f"{where}: dropout probability has to be between 0 and 1, "
+                         f"but got {p}")
+    return p
+
+
+# --- losses --------------------------------------------------------------------------------
 
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error: mean((input - target) ** 2).
@@ -73,6 +159,23 @@ def mse_loss(input, target, reduction="mean"):
     return (input - target) ** 2
 
 
+def l1_loss(input, target, reduction="mean"):
+    """Mean absolute error: mean(|input - target|); the gradient at a tie is 0.
+
+    Args:
+        input: a Tensor, or a Value / list of Values (the scalar engine).
+        target: the same shape as input (array, Tensor, number or list of numbers).
+        reduction: "mean" (default), "sum" or "none".
+    """
+    if _is_scalar_engine(input):
+        pairs = _value_pairs(input, target, "l1_loss")
+        _check_reduction(reduction, "l1_loss")
+        return _reduce_values([(a - b).abs() for a, b in pairs], reduction, "l1_loss")
+    input, target = _same_shape(input, target, "l1_loss")
+    _check_reduction(reduction, "l1_loss")
+    return _reduce((input - target).abs(), reduction)
+
+
 def cross_entropy(input, target, reduction="mean"):
     """Cross-entropy of logits against integer class labels: -log_softmax(input)[i, target[i]].
 
@@ -89,14 +192,16 @@ def cross_entropy(input, target, reduction="mean"):
                          f"{input.shape}")
     labels = _class_labels(target, input.shape, "cross_entropy")
     _check_reduction(reduction, "cross_entropy")
-    picked = log_softmax(input, axis=1)[np.arange(len(labels)), labels]
+    picked = log_softmax(input, dim=1)[np.arange(len(labels)), labels]
     return _reduce(-picked, reduction)
 
 
 def binary_cross_entropy(input, target, reduction="mean"):
     """-(t log p + (1 - t) log(1 - p)) for probabilities p, each log clamped at -100.
 
-    The clamp (as PyTorch's) keeps the loss finite when p is exactly 0 or 1.
+    The clamp (as PyTorch's) keeps the loss finite when p is exactly 0 or 1, and the
+    gradient is PyTorch's, (p - t) / max(p (1 - p), 1e-12): large but finite there
+    (about -1e12 at p = 0, t = 1), so a confidently wrong prediction is still pushed.
 
     Args:
         input: probabilities in [0, 1], a Tensor.
@@ -109,19 +214,31 @@ def binary_cross_entropy(input, target, reduction="mean"):
             raise ValueError(f"binary_cross_entropy: every element of {what} must be in "
                              f"[0, 1], got values in [{t.data.min()}, {t.data.max()}]")
     _check_reduction(reduction, "binary_cross_entropy")
-    loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
-    return _reduce(loss, reduction)
+    return _reduce(_BINARY_CROSS_ENTROPY(input, target), reduction)
 
 
 def _clamped_log(p):
-    # max(log p, -100) = log(max(p, e^-100)), and max(p, c) = relu(p - c) + c
-    return ((p - _LOG_FLOOR).relu() + _LOG_FLOOR).log()
+    """max(log p, -100) = log(max(p, e^-100)), on an array or a Tensor."""
+    return ops.LOG(ops.CLAMP(p, _LOG_FLOOR, None))
+
+
+def _bce(p, t):
+    return -(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
+
+
+# -(t log p + (1 - t) log(1 - p)), each log clamped at -100, elementwise (a Tensor op).
+# d/dp = (p - t) / (p (1 - p)), the denominator floored at 1e-12 as PyTorch's backward;
+# d/dt = log(1 - p) - log(p), not clamped (as PyTorch's: infinite at p = 0 and 1).
+_BINARY_CROSS_ENTROPY = ops.Op(
+    "binary_cross_entropy", None, _bce,
+    lambda g, out, p, t: g * (p - t) / ops.CLAMP(p * (1 - p), _BCE_GRAD_EPS, None),
+    lambda g, out, p, t: g * (ops.LOG(1 - p) - ops.LOG(p)))
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     """binary_cross_entropy(sigmoid(input), target), computed stably from the logits.
 
-    Uses softplus(x) - x t with softplus(x) = max(x, 0) + log(1 + exp(-|x|)).
+    Uses softplus(x) - x t, with softplus(x) = log(1 + exp(x)) computed without overflow.
 
     Args:
         input: logits, a Tensor.
@@ -130,10 +247,7 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     """
     input, target = _same_shape(input, target, "binary_cross_entropy_with_logits")
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    # The sign is a constant mask, so the derivative at 0 is sigmoid(0) = 1/2.
-    positive = (input.data >= 0).astype(input.dtype)
-    softplus = input * positive + (1 + (input * (1 - 2 * positive)).exp()).log()
-    return _reduce(softplus - input * target, reduction)
+    return _reduce(input.softplus() - input * target, reduction)
 
 
 def hinge_loss(scores, labels, parameters=None, alpha=0.0):

@@ -12,10 +12,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._util import boolean, zero_grads
-from .ops import data_of
-from .tensor import Tensor
-from .value import Value
+from .._util import boolean, zero_grads
+from ..autograd import Node
+from ..ops import data_of
+from ..tensor import Tensor
+from ..value import Value
+from .parameter import Parameter
 
 __all__ = ["Module", "ValueArray", "IncompatibleKeys"]
 
@@ -78,9 +80,11 @@ class ValueArray:
 class Module:
     """Base class of every layer and model, as ``torch.nn.Module``.
 
-    Parameters (leaf Tensors with requires_grad=True, Values, ValueArrays) and
-    sub-modules are found by attribute assignment, in the order they were assigned.
-    Subclasses call ``super().__init__()`` first and define ``forward``.
+    Parameters (``nn.Parameter``s, other leaf Tensors with requires_grad=True, Values,
+    ValueArrays) and sub-modules are found by attribute assignment, in the order they
+    were assigned. Subclasses call ``super().__init__()`` first and define ``forward``.
+    A Tensor or Value that is not a parameter cannot replace a registered parameter
+    (a TypeError, as in PyTorch): it would silently drop out of ``parameters()``.
     """
 
     def __init__(self):
@@ -98,14 +102,19 @@ class Module:
 
     def _register(self, name, value):
         """Set attribute ``name``, registering a module or parameter; True if it was one."""
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
+        if name in self._parameters and isinstance(value, Node) and not _is_parameter(value):
+            raise TypeError(_not_a_parameter(name, value))
         object.__setattr__(self, name, value)
+        # A replaced module or parameter keeps its place in the order, as in PyTorch.
         if isinstance(value, Module):
+            self._parameters.pop(name, None)
             self._modules[name] = value
         elif _is_parameter(value):
+            self._modules.pop(name, None)
             self._parameters[name] = value
         else:
+            self._parameters.pop(name, None)
+            self._modules.pop(name, None)
             return False
         return True
 
@@ -116,13 +125,29 @@ class Module:
 
     def add_module(self, name, module):
         """Register ``module`` under ``name`` (which may be a number, as in Sequential)."""
-        if not isinstance(name, str) or not name or "." in name:
-            raise ValueError(f"add_module: name must be a non-empty string without '.', "
-                             f"got {name!r}")
+        _check_name(name, "add_module")
         if not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got "
                             f"{type(module).__name__}")
         setattr(self, name, module)
+
+    def register_parameter(self, name, param):
+        """Register ``param`` under ``name``, as assigning ``self.<name> = param`` does.
+
+        Args:
+            name: a non-empty string without '.', not already a non-parameter attribute.
+            param: an ``nn.Parameter`` (a plain Tensor is a TypeError: wrap it), a Value
+                or ValueArray of the scalar engine, or None (no parameter, as a Linear
+                without bias).
+        """
+        _check_name(name, "register_parameter")
+        if hasattr(self, name) and name not in self._parameters:
+            raise KeyError(f"register_parameter: attribute {name!r} already exists and is "
+                           "not a parameter")
+        plain_tensor = isinstance(param, Tensor) and not isinstance(param, Parameter)
+        if param is not None and (plain_tensor or not _is_parameter(param)):
+            raise TypeError(f"register_parameter: {_not_a_parameter(name, param)}")
+        setattr(self, name, param)
 
     def forward(self, *args, **kwargs):
         """The computation of the module; subclasses define it."""
@@ -152,6 +177,17 @@ class Module:
     def modules(self):
         """This module and every module below it, depth first."""
         return (m for _, m in self.named_modules())
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on each sub-module (children first), then on this one.
+
+        As PyTorch's, e.g. ``model.apply(init_weights)`` with an ``init_weights`` that
+        fills each Linear's weight with an ``nn.init`` function. Returns self.
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def _named_entries(self):
         """(dotted name, Tensor / Value / ValueArray) for each parameter, shared ones once."""
@@ -278,9 +314,28 @@ def _label_parameters(module):
 
 
 def _is_parameter(x):
-    if isinstance(x, ValueArray):
+    if isinstance(x, (Parameter, ValueArray)):
         return True
     return isinstance(x, (Tensor, Value)) and x.requires_grad and x.is_leaf
+
+
+def _not_a_parameter(name, value):
+    """Why ``value`` cannot be parameter ``name``, and what to write instead."""
+    kind = type(value).__name__
+    if not isinstance(value, Node):
+        return f"cannot assign {kind} as parameter {name!r} (nn.Parameter or None expected)"
+    if not value.requires_grad:
+        why = "requires_grad=False"
+    else:
+        why = "not an nn.Parameter" if value.is_leaf else "the result of an op"
+    fix = "wrap it in nn.Parameter(...) or " if isinstance(value, Tensor) else ""
+    return (f"cannot assign a {kind} ({why}) as parameter {name!r} (nn.Parameter or None "
+            f"expected): {fix}assign to {name}.data to change the values in place")
+
+
+def _check_name(name, where):
+    if not isinstance(name, str) or not name or "." in name:
+        raise ValueError(f"{where}: name must be a non-empty string without '.', got {name!r}")
 
 
 def _shape(p):

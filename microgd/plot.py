@@ -430,7 +430,7 @@ def plot_surface_3d(X, y, predictions=None, surface=None, path=None, title=None,
         ax.set_ylabel("x2")
         ax.set_zlabel(zlabel)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, fontweight="bold")
     return _finish(fig, path, dpi)
 
 

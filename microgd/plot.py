@@ -13,17 +13,12 @@ saved there (parent folders are made) and the figure is closed, so a script draw
 many pictures keeps no figure open.
 """
 
-import os
-import sys
-from pathlib import Path
-
 import numpy as np
 
+from ._plotting import (STYLES, blitted, finish, legend_outside, named, parent_made, player,
+                        points, pyplot, save_gif, vector)
+
 __all__ = ["animate_fit", "plot_fit", "plot_losses", "plot_loss_surface", "plot_surface_3d"]
-
-# Line styles cycled over curves: dashes keep a curve visible where another lies on it.
-STYLES = ("-", "--", "-.", ":")
-
 
 def animate_fit(x, y, grid, curves, path=None, html=None, titles=None, losses=None,
                 steps=None, fps=10, hold=1.5, dpi=100, figsize=None, xlabel="x", ylabel="y",
@@ -55,9 +50,9 @@ def animate_fit(x, y, grid, curves, path=None, html=None, titles=None, losses=No
         A matplotlib FuncAnimation, its figure closed. A notebook shows it as a
         JavaScript player (its ``_repr_html_``) that plays once and stops on the last frame.
     """
-    x, y = _points(x, y)
-    grid = _vector(grid, "grid")
-    curves = [_vector(c, f"curves[{k}]") for k, c in enumerate(curves)]
+    x, y = points(x, y)
+    grid = vector(grid, "grid")
+    curves = [vector(c, f"curves[{k}]") for k, c in enumerate(curves)]
     if not curves:
         raise ValueError("animate_fit: curves is empty; give at least one frame")
     for k, c in enumerate(curves):
@@ -71,7 +66,7 @@ def animate_fit(x, y, grid, curves, path=None, html=None, titles=None, losses=No
     if hold < 0:
         raise ValueError(f"animate_fit: hold must be >= 0 seconds, got {hold}")
     if losses is not None:
-        losses = _vector(losses, "losses")
+        losses = vector(losses, "losses")
         if steps is None or len(steps) != len(curves):
             raise ValueError(f"animate_fit: losses need steps, the training step of each of "
                              f"the {len(curves)} frames; got "
@@ -122,69 +117,15 @@ def animate_fit(x, y, grid, curves, path=None, html=None, titles=None, losses=No
             fallen.set_data(np.arange(shown), losses[:shown])
             now.set_data([shown - 1], [losses[shown - 1]])
 
-    frames = _blitted(fig, moving, draw, len(curves))
-    anim = _player(frames, fps)
+    frames = blitted(fig, moving, draw, len(curves))
+    anim = player(frames, fps)
     if path is not None:
-        _save_gif(frames, path, fps, hold)
+        save_gif(frames, path, fps, hold)
     if html is not None:
-        _parent_made(html).write_text(f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+        parent_made(html).write_text(f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
                                       f"</head><body>\n{anim.to_jshtml()}\n</body></html>\n",
                                       encoding="utf-8")
     return anim
-
-
-def _blitted(fig, moving, draw, count):
-    """Each frame as an RGB array: the still parts drawn once, the moving ones per frame."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = FigureCanvasAgg(fig)
-    draw(0)
-    canvas.draw()  # lays the figure out once, with the first frame's title
-    fig.set_layout_engine("none")
-    for artist in moving:
-        artist.set_animated(True)
-    canvas.draw()
-    background = canvas.copy_from_bbox(fig.bbox)
-    frames = []
-    for frame in range(count):
-        canvas.restore_region(background)
-        draw(frame)
-        for artist in moving:
-            fig.draw_artist(artist)
-        frames.append(np.asarray(canvas.buffer_rgba())[..., :3].copy())
-    return frames
-
-
-def _player(frames, fps):
-    """A FuncAnimation of the frames that a notebook shows as matplotlib's JS player."""
-    from matplotlib.animation import FuncAnimation
-    from matplotlib.figure import Figure
-
-    height, width, _ = frames[0].shape
-    screen = Figure(figsize=(width / 100, height / 100), dpi=100)
-    image = screen.figimage(frames[0], origin="upper")
-
-    def show(frame):
-        image.set_data(frames[frame])
-        return [image]
-
-    anim = FuncAnimation(screen, show, frames=len(frames), interval=1000 / fps, repeat=False)
-    # FuncAnimation's own _repr_html_ shows nothing unless rcParams["animation.html"] is
-    # set. Made now (matplotlib keeps it), the player also marks the animation as shown.
-    anim.to_jshtml()
-    anim._repr_html_ = anim.to_jshtml
-    return anim
-
-
-def _save_gif(frames, path, fps, hold):
-    """Save the frames as a looping GIF whose last frame stays ``hold`` seconds longer."""
-    from PIL import Image
-
-    tick = round(1000 / fps)
-    durations = [tick] * (len(frames) - 1) + [tick + round(1000 * hold)]
-    images = [Image.fromarray(frame) for frame in frames]
-    images[0].save(_parent_made(path), format="GIF", save_all=True, loop=0,
-                   append_images=images[1:], duration=durations)
 
 
 def plot_fit(x, y, fits, grid=None, path=None, title=None, xlabel="x", ylabel="y", dpi=100,
@@ -207,17 +148,17 @@ def plot_fit(x, y, fits, grid=None, path=None, title=None, xlabel="x", ylabel="y
     Returns:
         The matplotlib Figure.
     """
-    x, y = _points(x, y)
-    grid = x if grid is None else _vector(grid, "grid")
+    x, y = points(x, y)
+    grid = x if grid is None else vector(grid, "grid")
     order = np.argsort(grid)
     curves = {}
-    for label, values in _named(fits, "fits").items():
-        values = _vector(values, f"fits[{label!r}]")
+    for label, values in named(fits, "fits").items():
+        values = vector(values, f"fits[{label!r}]")
         if values.shape != grid.shape:
             raise ValueError(f"plot_fit: fits[{label!r}] has {values.size} values for "
                              f"{grid.size} inputs")
         curves[label] = values
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     ax.scatter(x, y, s=12, color="tab:gray", alpha=0.7, label="data")
     for k, (label, values) in enumerate(curves.items()):
@@ -225,10 +166,10 @@ def plot_fit(x, y, fits, grid=None, path=None, title=None, xlabel="x", ylabel="y
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    _legend_outside(ax)
+    legend_outside(ax)
     if title:
         ax.set_title(title)
-    return _finish(fig, path, dpi)
+    return finish(fig, path, dpi)
 
 
 def plot_losses(losses, path=None, title="Training loss", log=True, xlabel="step",
@@ -252,10 +193,10 @@ def plot_losses(losses, path=None, title="Training loss", log=True, xlabel="step
     labelled = isinstance(losses, dict)
     if not labelled:
         losses = {ylabel: losses}
-    curves = {label: _vector(values, f"losses[{label!r}]") for label, values in losses.items()}
+    curves = {label: vector(values, f"losses[{label!r}]") for label, values in losses.items()}
     if log and any((c <= 0).any() for c in curves.values()):
         raise ValueError("plot_losses: a log axis needs positive losses; pass log=False")
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     for k, (label, values) in enumerate(curves.items()):
         ax.plot(np.arange(values.size), values, lw=2.2 if k == 0 else 1.8, ls=STYLES[k % 4],
@@ -267,8 +208,8 @@ def plot_losses(losses, path=None, title="Training loss", log=True, xlabel="step
     ax.set_title(title)
     ax.grid(alpha=0.3)
     if labelled:
-        _legend_outside(ax)
-    return _finish(fig, path, dpi)
+        legend_outside(ax)
+    return finish(fig, path, dpi)
 
 
 def plot_loss_surface(loss_fn, a_range, b_range, paths=None, path=None, target=None,
@@ -314,7 +255,7 @@ def plot_loss_surface(loss_fn, a_range, b_range, paths=None, path=None, target=N
         if p.ndim != 2 or p.shape[1] != 2:
             raise ValueError(f"plot_loss_surface: paths[{label!r}] must have shape "
                              f"(steps, 2), got {p.shape}")
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib import colors, ticker
 
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
@@ -346,8 +287,8 @@ def plot_loss_surface(loss_fn, a_range, b_range, paths=None, path=None, target=N
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     if tracks or target is not None:
-        _legend_outside(ax)
-    return _finish(fig, path, dpi)
+        legend_outside(ax)
+    return finish(fig, path, dpi)
 
 
 def plot_surface_3d(X, y, predictions=None, surface=None, path=None, title=None,
@@ -381,12 +322,12 @@ def plot_surface_3d(X, y, predictions=None, surface=None, path=None, title=None,
     X = np.asarray(getattr(X, "data", X), dtype=float)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_surface_3d: X must have shape (n, 2), got {X.shape}")
-    y = _vector(y, "y")
+    y = vector(y, "y")
     if y.size != len(X):
         raise ValueError(f"plot_surface_3d: y has {y.size} values for {len(X)} points")
     panels = {"data": y}
-    for label, values in _named(predictions or {}, "predictions").items():
-        values = _vector(values, f"predictions[{label!r}]")
+    for label, values in named(predictions or {}, "predictions").items():
+        values = vector(values, f"predictions[{label!r}]")
         if values.size != len(X):
             raise ValueError(f"plot_surface_3d: predictions[{label!r}] has {values.size} "
                              f"values for {len(X)} points")
@@ -401,7 +342,7 @@ def plot_surface_3d(X, y, predictions=None, surface=None, path=None, title=None,
             raise ValueError(f"plot_surface_3d: surface returned {Z.size} values for "
                              f"{U.size} inputs")
         Z = Z.reshape(U.shape)
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib import colors, ticker
 
     heights = np.concatenate(list(panels.values()) + ([] if Z is None else [Z.ravel()]))
@@ -431,71 +372,4 @@ def plot_surface_3d(X, y, predictions=None, surface=None, path=None, title=None,
         ax.set_zlabel(zlabel)
     if title:
         fig.suptitle(title, fontweight="bold")
-    return _finish(fig, path, dpi)
-
-
-def _pyplot():
-    """pyplot, after choosing the Agg backend when there is no display and no choice."""
-    import matplotlib
-
-    headless = sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if headless and not _backend_chosen(matplotlib):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def _backend_chosen(matplotlib):
-    if "MPLBACKEND" in os.environ or "matplotlib.pyplot" in sys.modules:
-        return True
-    try:
-        return matplotlib.get_backend(auto_select=False) is not None
-    except TypeError:  # matplotlib < 3.10 has no auto_select: nothing chosen yet
-        return False
-
-
-def _legend_outside(ax):
-    """The axes' legend to the right of the figure, where it covers no data."""
-    ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=9)
-
-
-def _finish(fig, path, dpi):
-    """Save the figure if asked; close it if saved or if Jupyter shows the returned one."""
-    import matplotlib
-
-    if path is not None:
-        fig.savefig(_parent_made(path), dpi=dpi, bbox_inches="tight")
-    if path is not None or "inline" in matplotlib.get_backend():
-        _pyplot().close(fig)
-    return fig
-
-
-def _parent_made(path):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _vector(values, name):
-    array = np.asarray(getattr(values, "data", values), dtype=float)
-    if array.ndim == 2 and 1 in array.shape:
-        array = array.ravel()
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (or a single row or column), "
-                         f"got shape {array.shape}")
-    return array
-
-
-def _points(x, y):
-    x, y = _vector(x, "x"), _vector(y, "y")
-    if x.size != y.size:
-        raise ValueError(f"x has {x.size} values but y has {y.size}")
-    return x, y
-
-
-def _named(mapping, name):
-    if not isinstance(mapping, dict):
-        raise TypeError(f"{name} must be a dict of label -> values, "
-                        f"got {type(mapping).__name__}")
-    return mapping
+    return finish(fig, path, dpi)

@@ -11,7 +11,8 @@
 # notebook (`notebooks/circle.ipynb`).
 
 # %%
-from demos.common import fit, mse, parse_args, predict, saved  # first: BLAS
+# demos first, before numpy: it sets one BLAS thread, the same numbers everywhere
+from demos.common import fit, mse, parse_args, predict, saved
 
 import microgd as mg
 from microgd import data, nn, optim, plot

@@ -43,11 +43,11 @@ def parse_args(description, argv=None):
 def add_demo_arguments(parser):
     """The options every demo takes (and ``python -m demos`` passes on): --out, --fast."""
     parser.add_argument("--out", type=Path, default=Path(os.environ.get(OUT_VARIABLE, OUT)),
-                        help=f"folder for the pictures (default: ${OUT_VARIABLE} or {OUT})")
+                        help=f"folder for the pictures (default: ${OUT_VARIABLE}, else {OUT})")
     parser.add_argument("--fast", action="store_true",
                         default=os.environ.get(FAST_VARIABLE, "0") not in ("", "0"),
                         help=f"fewer steps and frames, for tests and a quick look "
-                             f"(default: ${FAST_VARIABLE}=1)")
+                             f"(also set by {FAST_VARIABLE}=1)")
 
 
 def _in_kernel():

@@ -11,7 +11,8 @@
 # (`notebooks/graph.ipynb`).
 
 # %%
-from demos.common import parse_args, render  # first: BLAS
+# demos first, before numpy: it sets one BLAS thread, the same numbers everywhere
+from demos.common import parse_args, render
 
 import numpy as np
 

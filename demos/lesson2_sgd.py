@@ -12,8 +12,9 @@
 # notebook (`notebooks/lesson2_sgd.ipynb`).
 
 # %%
-from demos.common import (GUESS, fit_line, frames_by_motion, line_loss, parse_args,  # first
-                          progress, saved)
+# demos first, before numpy: it sets one BLAS thread, the same numbers everywhere
+from demos.common import (GUESS, fit_line, frames_by_motion, line_loss, parse_args, progress,
+                          saved)
 
 import numpy as np
 

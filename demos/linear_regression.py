@@ -10,7 +10,8 @@
 # as a notebook (`notebooks/linear_regression.ipynb`).
 
 # %%
-from demos.common import frames_by_motion, parse_args, progress, saved  # first: BLAS
+# demos first, before numpy: it sets one BLAS thread, the same numbers everywhere
+from demos.common import frames_by_motion, parse_args, progress, saved
 
 import numpy as np
 

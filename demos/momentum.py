@@ -13,7 +13,8 @@
 # (`notebooks/momentum.ipynb`).
 
 # %%
-from demos.common import GUESS, fit_line, line_loss, parse_args, saved  # first: BLAS
+# demos first, before numpy: it sets one BLAS thread, the same numbers everywhere
+from demos.common import GUESS, fit_line, line_loss, parse_args, saved
 
 import numpy as np
 

@@ -17,7 +17,8 @@
 # notebook (`notebooks/nonlinear.ipynb`).
 
 # %%
-from demos.common import fit, mse, parse_args, predict, render, saved  # first: BLAS
+# demos first, before numpy: it sets one BLAS thread, the same numbers everywhere
+from demos.common import fit, mse, parse_args, predict, render, saved
 
 import numpy as np
 

@@ -5,7 +5,8 @@
 # (`python demos/quickstart.py`) and opens as a notebook (`notebooks/quickstart.ipynb`).
 
 # %%
-import demos  # noqa: F401  (first: one BLAS thread, the same numbers everywhere)
+# demos first, before numpy: it sets one BLAS thread, the same numbers everywhere
+import demos  # noqa: F401
 import microgd as mg
 from microgd import Tensor, Value
 

@@ -20,6 +20,7 @@ from ._plotting import (STYLES, blitted, finish, legend_outside, named, parent_m
 
 __all__ = ["animate_fit", "plot_fit", "plot_losses", "plot_loss_surface", "plot_surface_3d"]
 
+
 def animate_fit(x, y, grid, curves, path=None, html=None, titles=None, losses=None,
                 steps=None, fps=10, hold=1.5, dpi=100, figsize=None, xlabel="x", ylabel="y",
                 loss_label="loss"):
@@ -47,8 +48,10 @@ def animate_fit(x, y, grid, curves, path=None, html=None, titles=None, losses=No
         loss_label: the loss panel's axis label. Default "loss".
 
     Returns:
-        A matplotlib FuncAnimation, its figure closed. A notebook shows it as a
-        JavaScript player (its ``_repr_html_``) that plays once and stops on the last frame.
+        A matplotlib FuncAnimation of the frames, each drawn once (its figure is not
+        pyplot's, so no still is shown beside it). A notebook shows it as matplotlib's
+        JavaScript player (its ``_repr_html_``), which plays once and stops on the last
+        frame; ``save`` writes it again in any format matplotlib knows.
     """
     x, y = points(x, y)
     grid = vector(grid, "grid")

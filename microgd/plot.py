@@ -5,22 +5,25 @@ machine with no display (no DISPLAY or WAYLAND_DISPLAY on Linux) and no backend
 chosen yet, the first picture selects the headless Agg backend; a backend chosen
 by the user, by ``MPLBACKEND`` or by Jupyter (``%matplotlib inline``) is kept.
 
-Every function returns its Figure (or FuncAnimation), so a notebook shows it as the
-cell's result. Given a ``path``, the picture is saved there (parent folders are made)
-and the figure is closed, so a script drawing many pictures keeps no figure open.
+Every function returns its Figure (or animation), so a notebook shows it as the
+cell's result, once: under Jupyter's inline backend the figure is closed before it is
+returned, so the backend does not show it a second time at the end of the cell. An
+animation shows itself in a notebook as a player. Given a ``path``, the picture is
+saved there (parent folders are made) and the figure is closed, so a script drawing
+many pictures keeps no figure open.
 """
 
-import os
-import sys
-from pathlib import Path
-
 import numpy as np
+
+from ._plotting import (STYLES, blitted, finish, legend_outside, named, parent_made, player,
+                        points, pyplot, save_gif, vector)
 
 __all__ = ["animate_fit", "plot_fit", "plot_losses", "plot_loss_surface", "plot_surface_3d"]
 
 
-def animate_fit(x, y, grid, curves, path=None, html=None, titles=None, fps=10, dpi=72,
-                figsize=(5, 4)):
+def animate_fit(x, y, grid, curves, path=None, html=None, titles=None, losses=None,
+                steps=None, fps=10, hold=1.5, dpi=100, figsize=None, xlabel="x", ylabel="y",
+                loss_label="loss"):
     """Animate a line or curve settling onto data points, one frame per snapshot.
 
     Args:
@@ -28,22 +31,31 @@ def animate_fit(x, y, grid, curves, path=None, html=None, titles=None, fps=10, d
         y: the points' targets, 1-D, as long as ``x``.
         grid: the inputs at which the curve is drawn, 1-D.
         curves: one array of curve values per frame, each as long as ``grid``
-            (for example the model's predictions every few training steps).
-        path: where to save the animation as a GIF (pillow writer). Default None.
+            (for example the model's predictions at a few training steps).
+        path: where to save the animation as a GIF. Default None.
         html: where to save it as a standalone HTML page with the frames embedded
             (matplotlib's jshtml, the player notebooks show). Default None.
         titles: one title per frame (such as "step 40: a=2.1 b=7.6"). Default None.
+        losses: the loss at every training step, 1-D; given, a second panel draws it
+            falling, up to each frame's step. Default None.
+        steps: the training step of each frame, needed with ``losses``. Default None.
         fps: frames per second. Default 10.
-        dpi: resolution of the saved frames; keep it low for small files. Default 72.
-        figsize: figure size in inches. Default (5, 4).
+        hold: seconds the GIF rests on its last frame before it loops. Default 1.5.
+        dpi: resolution of the frames. Default 100.
+        figsize: figure size in inches. Default (5.5, 4), or (10, 4) with ``losses``.
+        xlabel: the inputs' name. Default "x".
+        ylabel: the targets' name. Default "y".
+        loss_label: the loss panel's axis label. Default "loss".
 
     Returns:
-        The matplotlib FuncAnimation. Its figure is closed, as notebooks show the
-        animation, not a still: display ``IPython.display.HTML(anim.to_jshtml())``.
+        A matplotlib FuncAnimation of the frames, each drawn once (its figure is not
+        pyplot's, so no still is shown beside it). A notebook shows it as matplotlib's
+        JavaScript player (its ``_repr_html_``), which plays once and stops on the last
+        frame; ``save`` writes it again in any format matplotlib knows.
     """
-    x, y = _points(x, y)
-    grid = _vector(grid, "grid")
-    curves = [_vector(c, f"curves[{k}]") for k, c in enumerate(curves)]
+    x, y = points(x, y)
+    grid = vector(grid, "grid")
+    curves = [vector(c, f"curves[{k}]") for k, c in enumerate(curves)]
     if not curves:
         raise ValueError("animate_fit: curves is empty; give at least one frame")
     for k, c in enumerate(curves):
@@ -54,42 +66,73 @@ def animate_fit(x, y, grid, curves, path=None, html=None, titles=None, fps=10, d
         raise ValueError(f"animate_fit: {len(titles)} titles for {len(curves)} frames")
     if fps <= 0:
         raise ValueError(f"animate_fit: fps must be positive, got {fps}")
-    plt = _pyplot()
-    from matplotlib.animation import FuncAnimation, PillowWriter
+    if hold < 0:
+        raise ValueError(f"animate_fit: hold must be >= 0 seconds, got {hold}")
+    if losses is not None:
+        losses = vector(losses, "losses")
+        if steps is None or len(steps) != len(curves):
+            raise ValueError(f"animate_fit: losses need steps, the training step of each of "
+                             f"the {len(curves)} frames; got "
+                             f"{'none' if steps is None else len(steps)}")
+        steps = [int(t) for t in steps]
+        if min(steps) < 0 or max(steps) > losses.size:
+            raise ValueError(f"animate_fit: steps must lie in [0, {losses.size}] (the "
+                             f"number of losses), got {min(steps)} to {max(steps)}")
+    from matplotlib.figure import Figure
 
-    fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
-    ax.scatter(x, y, s=14, color="tab:orange", label="data")
+    panels = 1 if losses is None else 2
+    fig = Figure(figsize=figsize or ((5.5, 4) if panels == 1 else (10, 4)), dpi=dpi,
+                 layout="constrained")
+    axes = fig.subplots(1, panels, squeeze=False)[0]
+    ax = axes[0]
+    ax.scatter(x, y, s=16, color="tab:orange", label="data", zorder=3)
     order = np.argsort(grid)
-    line, = ax.plot(grid[order], curves[0][order], color="tab:blue", lw=2, label="fit")
+    line, = ax.plot(grid[order], curves[0][order], color="tab:blue", lw=2.5, label="fit")
     values = np.concatenate([y] + curves)
     low, high = values.min(), values.max()
     margin = 0.05 * (high - low or 1.0)
     ax.set_ylim(low - margin, high + margin)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.legend(loc="upper left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=9)
     title = ax.set_title(titles[0] if titles else "")
-    fig.tight_layout()
-    plt.close(fig)
+    moving = [line, title]
+    if losses is not None:
+        loss_ax = axes[1]
+        loss_ax.plot(np.arange(losses.size), losses, color="0.85", lw=1.5)
+        fallen, = loss_ax.plot([], [], color="tab:red", lw=2)
+        now, = loss_ax.plot([], [], "o", color="tab:red", ms=6)
+        loss_ax.set_yscale("log" if losses.min() > 0 else "linear")
+        loss_ax.set_xlim(0, losses.size)
+        loss_ax.set_xlabel("step")
+        loss_ax.set_ylabel(loss_label)
+        loss_ax.set_title(f"{loss_label} as it falls")
+        loss_ax.grid(alpha=0.3)
+        moving += [fallen, now]
 
     def draw(frame):
         line.set_ydata(curves[frame][order])
         if titles:
             title.set_text(titles[frame])
-        return line, title
+        if losses is not None:
+            shown = min(steps[frame] + 1, losses.size)
+            fallen.set_data(np.arange(shown), losses[:shown])
+            now.set_data([shown - 1], [losses[shown - 1]])
 
-    anim = FuncAnimation(fig, draw, frames=len(curves), interval=1000 / fps, blit=False)
+    frames = blitted(fig, moving, draw, len(curves))
+    anim = player(frames, fps)
     if path is not None:
-        anim.save(_parent_made(path), writer=PillowWriter(fps=fps), dpi=dpi)
+        save_gif(frames, path, fps, hold)
     if html is not None:
-        page = anim.to_jshtml(fps=fps)
-        _parent_made(html).write_text(f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
-                                      f"</head><body>\n{page}\n</body></html>\n",
+        parent_made(html).write_text(f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+                                      f"</head><body>\n{anim.to_jshtml()}\n</body></html>\n",
                                       encoding="utf-8")
     return anim
 
 
-def plot_fit(x, y, fits, grid=None, path=None, title=None, dpi=100, figsize=(6, 4)):
+def plot_fit(x, y, fits, grid=None, path=None, title=None, xlabel="x", ylabel="y", dpi=100,
+             figsize=(9, 4.5)):
     """Scatter the data points and draw one or more fitted curves over them.
 
     Args:
@@ -100,75 +143,81 @@ def plot_fit(x, y, fits, grid=None, path=None, title=None, dpi=100, figsize=(6, 
         grid: the inputs of the curves, 1-D. Default None (the curves are at ``x``).
         path: where to save the picture (PNG, SVG, PDF by the suffix). Default None.
         title: the figure's title. Default None.
+        xlabel: the inputs' name. Default "x".
+        ylabel: the targets' name. Default "y".
         dpi: resolution when saved. Default 100.
-        figsize: figure size in inches. Default (6, 4).
+        figsize: figure size in inches, the legend at its right. Default (9, 4.5).
 
     Returns:
         The matplotlib Figure.
     """
-    x, y = _points(x, y)
-    grid = x if grid is None else _vector(grid, "grid")
+    x, y = points(x, y)
+    grid = x if grid is None else vector(grid, "grid")
     order = np.argsort(grid)
     curves = {}
-    for label, values in _named(fits, "fits").items():
-        values = _vector(values, f"fits[{label!r}]")
+    for label, values in named(fits, "fits").items():
+        values = vector(values, f"fits[{label!r}]")
         if values.shape != grid.shape:
             raise ValueError(f"plot_fit: fits[{label!r}] has {values.size} values for "
                              f"{grid.size} inputs")
         curves[label] = values
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=figsize)
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     ax.scatter(x, y, s=12, color="tab:gray", alpha=0.7, label="data")
     for k, (label, values) in enumerate(curves.items()):
-        # dashes keep a curve visible where another lies on top of it
-        ax.plot(grid[order], values[order], lw=2, ls=("-", "--", "-.", ":")[k % 4], label=label)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.legend()
+        ax.plot(grid[order], values[order], lw=2, ls=STYLES[k % 4], label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    legend_outside(ax)
     if title:
         ax.set_title(title)
-    return _finish(fig, path, dpi)
+    return finish(fig, path, dpi)
 
 
 def plot_losses(losses, path=None, title="Training loss", log=True, xlabel="step",
-                ylabel="loss", dpi=100, figsize=(6, 4)):
+                ylabel="loss", dpi=100, figsize=(9, 4.5)):
     """Draw loss curves on one plot, one line per run.
 
     Args:
-        losses: {label: sequence of losses}, or a single sequence of losses.
+        losses: {label: sequence of losses}, or a single sequence of losses (drawn
+            with no legend).
         path: where to save the picture. Default None.
         title: the figure's title. Default "Training loss".
         log: a logarithmic loss axis (needs positive losses). Default True.
         xlabel: the x-axis label. Default "step".
         ylabel: the y-axis label. Default "loss".
         dpi: resolution when saved. Default 100.
-        figsize: figure size in inches. Default (6, 4).
+        figsize: figure size in inches, the legend at its right. Default (9, 4.5).
 
     Returns:
         The matplotlib Figure.
     """
-    if not isinstance(losses, dict):
-        losses = {"loss": losses}
-    curves = {label: _vector(values, f"losses[{label!r}]") for label, values in losses.items()}
+    labelled = isinstance(losses, dict)
+    if not labelled:
+        losses = {ylabel: losses}
+    curves = {label: vector(values, f"losses[{label!r}]") for label, values in losses.items()}
     if log and any((c <= 0).any() for c in curves.values()):
         raise ValueError("plot_losses: a log axis needs positive losses; pass log=False")
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=figsize)
-    for label, values in curves.items():
-        ax.plot(np.arange(values.size), values, lw=1.8, label=label)
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    for k, (label, values) in enumerate(curves.items()):
+        ax.plot(np.arange(values.size), values, lw=2.2 if k == 0 else 1.8, ls=STYLES[k % 4],
+                label=label)
     if log:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend()
-    return _finish(fig, path, dpi)
+    if labelled:
+        legend_outside(ax)
+    return finish(fig, path, dpi)
 
 
 def plot_loss_surface(loss_fn, a_range, b_range, paths=None, path=None, target=None,
                       levels=25, resolution=120, title="Loss surface", xlabel="a",
-                      ylabel="b", dpi=100, figsize=(6, 5)):
+                      ylabel="b", dpi=100, figsize=(10, 5.5)):
     """Contour the loss over a plane of two parameters and draw optimizer paths on it.
 
     Args:
@@ -177,9 +226,10 @@ def plot_loss_surface(loss_fn, a_range, b_range, paths=None, path=None, target=N
         a_range: (low, high) of the first parameter (the x axis).
         b_range: (low, high) of the second parameter (the y axis).
         paths: {label: array of shape (steps, 2)}, the (a, b) visited by each
-            optimizer. Default None.
+            optimizer, drawn from a square (the start) to a dot (the end). Default None.
         path: where to save the picture. Default None.
-        target: an (a, b) point to mark with a star, such as the minimum. Default None.
+        target: an (a, b) point to mark with a hollow star, such as the minimum.
+            Default None.
         levels: the number of contour levels, spaced logarithmically when the loss
             is positive. Default 25.
         resolution: grid points along each axis. Default 120.
@@ -187,7 +237,7 @@ def plot_loss_surface(loss_fn, a_range, b_range, paths=None, path=None, target=N
         xlabel: the first parameter's name. Default "a".
         ylabel: the second parameter's name. Default "b".
         dpi: resolution when saved. Default 100.
-        figsize: figure size in inches. Default (6, 5).
+        figsize: figure size in inches, the legend at its right. Default (10, 5.5).
 
     Returns:
         The matplotlib Figure.
@@ -208,40 +258,55 @@ def plot_loss_surface(loss_fn, a_range, b_range, paths=None, path=None, target=N
         if p.ndim != 2 or p.shape[1] != 2:
             raise ValueError(f"plot_loss_surface: paths[{label!r}] must have shape "
                              f"(steps, 2), got {p.shape}")
-    if Z.min() > 0:
+    plt = pyplot()
+    from matplotlib import colors, ticker
+
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    logarithmic = Z.min() > 0
+    if logarithmic:
         contour_levels = np.geomspace(Z.min(), Z.max(), levels)
+        norm, ticks = colors.LogNorm(Z.min(), Z.max()), ticker.LogLocator(subs=(1, 2, 5))
     else:
         contour_levels = np.linspace(Z.min(), Z.max(), levels)
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=figsize)
-    filled = ax.contourf(A, B, Z, levels=contour_levels, cmap="viridis", alpha=0.85)
-    ax.contour(A, B, Z, levels=contour_levels, colors="white", linewidths=0.4, alpha=0.5)
-    fig.colorbar(filled, ax=ax, label="loss", format="%.3g")
-    for label, p in tracks.items():
-        ax.plot(p[:, 0], p[:, 1], "-o", ms=2.5, lw=1.4, label=label)
+        norm, ticks = colors.Normalize(Z.min(), Z.max()), ticker.MaxNLocator(6)
+    # a light colour at low loss, where the paths end, keeps them in view
+    filled = ax.contourf(A, B, Z, levels=contour_levels, norm=norm, cmap="Greys", alpha=0.6)
+    ax.contour(A, B, Z, levels=contour_levels, colors="0.45", linewidths=0.4, alpha=0.6)
+    fig.colorbar(filled, ax=ax, label="loss", ticks=ticks,
+                 format=ticker.FormatStrFormatter("%g"))
+    if target is not None:  # under the paths, so it hides none of their ends
+        ax.plot(*target, "*", ms=24, mfc="none", mec="black", mew=1.2, zorder=2,
+                label="minimum")
+    for k, (label, p) in enumerate(tracks.items()):
+        ax.plot(p[:, 0], p[:, 1], ls=STYLES[k % 4], marker="o", ms=2.5, lw=1.6, zorder=3,
+                color=f"C{k}", label=label)
+        ax.plot(*p[-1], "o", ms=6, color=f"C{k}", mec="black", mew=0.8, zorder=4)
     if tracks:
         start = next(iter(tracks.values()))[0]
-        ax.plot(*start, "ws", ms=7, mec="black", label="start")
-    if target is not None:
-        ax.plot(*target, "*", color="gold", ms=14, mec="black", label="minimum")
+        ax.plot(*start, "s", color="white", ms=8, mec="black", zorder=4, label="start")
     ax.set_xlim(*a_range)
     ax.set_ylim(*b_range)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     if tracks or target is not None:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8)
-    return _finish(fig, path, dpi)
+        legend_outside(ax)
+    return finish(fig, path, dpi)
 
 
 def plot_surface_3d(X, y, predictions=None, surface=None, path=None, title=None,
-                    resolution=40, dpi=100, figsize=(7, 5.5), zlabel="y"):
-    """A 3-D picture of data on a plane: scattered targets, predictions and a surface.
+                    resolution=40, dpi=100, figsize=None, zlabel="y", surface_label="surface"):
+    """3-D pictures of data on a plane: the targets, each model's predictions, a surface.
+
+    The targets fill the first panel and each entry of ``predictions`` one more panel
+    beside it, with shared axes: points coloured by height, so a cone or a tilted plane
+    reads at a glance. A ``surface`` is drawn in the first panel under the data points
+    (then black), with a colour bar.
 
     Args:
         X: the inputs, shape (n, 2) (an array or a Tensor).
         y: the targets, shape (n,) or (n, 1).
-        predictions: {label: values at X}, scattered over the data. Default None.
+        predictions: {label: values at X}, one panel each. Default None.
         surface: a function from an (m, 2) array of inputs to m outputs (such as a
             trained model's predictions), drawn as a surface over the inputs'
             bounding box. Default None.
@@ -249,8 +314,10 @@ def plot_surface_3d(X, y, predictions=None, surface=None, path=None, title=None,
         title: the figure's title. Default None.
         resolution: grid points along each axis of the surface. Default 40.
         dpi: resolution when saved. Default 100.
-        figsize: figure size in inches. Default (7, 5.5).
+        figsize: figure size in inches. Default 4.5 x 4.5 per panel (wider with a
+            surface's colour bar).
         zlabel: the vertical axis' label. Default "y".
+        surface_label: the surface's name on its colour bar. Default "surface".
 
     Returns:
         The matplotlib Figure.
@@ -258,22 +325,17 @@ def plot_surface_3d(X, y, predictions=None, surface=None, path=None, title=None,
     X = np.asarray(getattr(X, "data", X), dtype=float)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_surface_3d: X must have shape (n, 2), got {X.shape}")
-    y = _vector(y, "y")
+    y = vector(y, "y")
     if y.size != len(X):
         raise ValueError(f"plot_surface_3d: y has {y.size} values for {len(X)} points")
-    scattered = {}
-    for label, values in _named(predictions or {}, "predictions").items():
-        values = _vector(values, f"predictions[{label!r}]")
+    panels = {"data": y}
+    for label, values in named(predictions or {}, "predictions").items():
+        values = vector(values, f"predictions[{label!r}]")
         if values.size != len(X):
             raise ValueError(f"plot_surface_3d: predictions[{label!r}] has {values.size} "
                              f"values for {len(X)} points")
-        scattered[label] = values
-    plt = _pyplot()
-    fig = plt.figure(figsize=figsize)
-    ax = fig.add_subplot(projection="3d")
-    ax.scatter(X[:, 0], X[:, 1], y, s=4, color="tab:blue", alpha=0.5, label="data")
-    for k, (label, values) in enumerate(scattered.items()):
-        ax.scatter(X[:, 0], X[:, 1], values, s=4, color=f"C{k + 1}", alpha=0.6, label=label)
+        panels[label] = values
+    Z = None
     if surface is not None:
         u = np.linspace(X[:, 0].min(), X[:, 0].max(), resolution)
         v = np.linspace(X[:, 1].min(), X[:, 1].max(), resolution)
@@ -282,70 +344,35 @@ def plot_surface_3d(X, y, predictions=None, surface=None, path=None, title=None,
         if Z.size != U.size:
             raise ValueError(f"plot_surface_3d: surface returned {Z.size} values for "
                              f"{U.size} inputs")
-        ax.plot_surface(U, V, Z.reshape(U.shape), cmap="coolwarm", alpha=0.7,
-                        linewidth=0, antialiased=True)
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
-    ax.set_zlabel(zlabel)
+        Z = Z.reshape(U.shape)
+    plt = pyplot()
+    from matplotlib import colors, ticker
+
+    heights = np.concatenate(list(panels.values()) + ([] if Z is None else [Z.ravel()]))
+    norm = colors.Normalize(heights.min(), heights.max())
+    if figsize is None:
+        figsize = (4.5 * len(panels) + (1.0 if Z is not None else 0.0), 4.5)
+    fig = plt.figure(figsize=figsize, layout="constrained")
+    for k, (label, values) in enumerate(panels.items()):
+        # drawn in call order: the data points stay in front of the surface
+        ax = fig.add_subplot(1, len(panels), k + 1, projection="3d", computed_zorder=False)
+        if Z is not None and k == 0:
+            shape = ax.plot_surface(U, V, Z, cmap="coolwarm", norm=norm, alpha=0.75,
+                                    linewidth=0, antialiased=True, zorder=1)
+            ax.scatter(X[:, 0], X[:, 1], values, s=3, color="black", alpha=0.6, zorder=2)
+            fig.colorbar(shape, ax=ax, shrink=0.6, pad=0.1, label=surface_label)
+        else:
+            ax.scatter(X[:, 0], X[:, 1], values, s=4, c=values, cmap="viridis", norm=norm,
+                       depthshade=False)
+        if len(panels) > 1:
+            ax.set_title(label)
+        ax.set_zlim(norm.vmin, norm.vmax)
+        for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+            axis.set_major_locator(ticker.MaxNLocator(4))
+        ax.tick_params(labelsize=8)
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+        ax.set_zlabel(zlabel)
     if title:
-        ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8)
-    return _finish(fig, path, dpi)
-
-
-def _pyplot():
-    """pyplot, after choosing the Agg backend when there is no display and no choice."""
-    import matplotlib
-
-    headless = sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if headless and not _backend_chosen(matplotlib):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def _backend_chosen(matplotlib):
-    if "MPLBACKEND" in os.environ or "matplotlib.pyplot" in sys.modules:
-        return True
-    try:
-        return matplotlib.get_backend(auto_select=False) is not None
-    except TypeError:  # matplotlib < 3.10 has no auto_select: nothing chosen yet
-        return False
-
-
-def _finish(fig, path, dpi):
-    if path is not None:
-        fig.savefig(_parent_made(path), dpi=dpi, bbox_inches="tight")
-        _pyplot().close(fig)
-    return fig
-
-
-def _parent_made(path):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _vector(values, name):
-    array = np.asarray(getattr(values, "data", values), dtype=float)
-    if array.ndim == 2 and 1 in array.shape:
-        array = array.ravel()
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (or a single row or column), "
-                         f"got shape {array.shape}")
-    return array
-
-
-def _points(x, y):
-    x, y = _vector(x, "x"), _vector(y, "y")
-    if x.size != y.size:
-        raise ValueError(f"x has {x.size} values but y has {y.size}")
-    return x, y
-
-
-def _named(mapping, name):
-    if not isinstance(mapping, dict):
-        raise TypeError(f"{name} must be a dict of label -> values, "
-                        f"got {type(mapping).__name__}")
-    return mapping
+        fig.suptitle(title, fontweight="bold")
+    return finish(fig, path, dpi)

@@ -4,9 +4,16 @@ microgd's dtypes are numpy's (``mg.float32 is np.dtype("float32")``), named as i
 PyTorch so that ``torch.float`` and ``x.long()`` read the same. The default float
 dtype is float64 (numpy's), where PyTorch's is float32: ``mg.set_default_dtype(
 mg.float32)`` gives PyTorch's numbers to the last digit PyTorch prints.
+
+``float``, ``int`` and ``bool`` here are dtypes, as in PyTorch: this module reaches
+Python's own through ``builtins``.
 """
 
+import builtins
+
 import numpy as np
+
+from .ops import data_of
 
 __all__ = ["float32", "float64", "float", "double", "float16", "half", "int64", "long",
            "int32", "int", "int16", "short", "int8", "uint8", "bool", "get_default_dtype",
@@ -86,3 +93,63 @@ class device:
 
     def __repr__(self):
         return "device(type='cpu')"
+
+
+# --- the dtype rules of Tensor ---------------------------------------------------------------
+
+def float_dtype(dtype, what):
+    dtype = as_dtype(dtype, what)
+    if dtype.kind == "f":
+        return dtype
+    raise TypeError(f"{what}: dtype must be a floating dtype (float32 or float64), "
+                    f"got {dtype}")
+
+
+def as_array(data, dtype=None, copy=True, what="Tensor data", int_dtype=None):
+    """data as a numpy array, following the dtype rules of Tensor.
+
+    With ``dtype``, that dtype (any of bool, int, float). Without it, floating data
+    keeps its dtype, and bool and integer data become ``int_dtype`` (default: the
+    default float dtype, as ``torch.Tensor([1, 2])``); anything else is a TypeError.
+    """
+    data = data_of(data)
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"{what} must be numeric, got {type(data).__name__} {data!r:.60}")
+    try:
+        arr = np.array(data, copy=copy) if copy else np.asarray(data)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{what} must be a number or a rectangular nested list/array "
+                         f"of numbers; got {type(data).__name__} {data!r:.60} ({e})") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must be numeric (bool, int or float), got dtype "
+                        f"{arr.dtype} from {type(data).__name__} {data!r:.60}")
+    if dtype is not None:
+        dtype = as_dtype(dtype, what)
+    elif arr.dtype.kind == "f":
+        dtype = arr.dtype
+    else:
+        dtype = get_default_dtype() if int_dtype is None else int_dtype
+    return arr.astype(dtype, copy=False)
+
+
+def check_float(t, what):
+    if t.data.dtype.kind != "f":
+        raise RuntimeError(f"{what}: only Tensors of floating point dtype can require "
+                           f"gradients, got dtype {t.data.dtype} (use .float())")
+
+
+def number_dtype(number, dtype):
+    """The dtype of a Python or numpy number combined with a tensor of ``dtype``
+    (PyTorch's rule: a number never changes the tensor's dtype within its kind, and
+    bool < int < float: ``int_tensor * 0.5`` is a float tensor)."""
+    if isinstance(number, (builtins.bool, np.bool_)):
+        kind = "b"
+    elif isinstance(number, (builtins.int, np.integer)):
+        kind = "i"
+    else:
+        kind = "f"
+    if "biuf".index(dtype.kind) >= "biuf".index(kind):
+        return dtype
+    if kind == "f":
+        return get_default_dtype()
+    return int64

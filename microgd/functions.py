@@ -1,9 +1,10 @@
-"""Functions that make a Tensor from several: where, cat, stack."""
+"""Functions on Tensors: where, cat, stack, and linear (what nn.Linear computes)."""
 
 import numpy as np
 
 from . import array_ops, ops
-from .tensor import Tensor, _make, _normalize_axes
+from .tensor import Tensor, _make
+from .tensor_shape import normalize_axes
 
 
 def where(condition, input, other):
@@ -29,7 +30,7 @@ def where(condition, input, other):
 def cat(tensors, dim=0):
     """The tensors joined along the existing axis ``dim`` (their other sizes must match)."""
     tensors = _joined("cat", tensors)
-    axis = _normalize_axes(dim, tensors[0].ndim, "cat")[0]
+    axis = normalize_axes(dim, tensors[0].ndim, "cat")[0]
     first = tensors[0].shape
     for i, t in enumerate(tensors):
         if t.ndim != len(first) or any(n != m for j, (n, m) in enumerate(zip(t.shape, first))
@@ -43,7 +44,7 @@ def cat(tensors, dim=0):
 def stack(tensors, dim=0):
     """The tensors (all of one shape) joined along a new axis ``dim``."""
     tensors = _joined("stack", tensors)
-    axis = _normalize_axes(dim, tensors[0].ndim + 1, "stack")[0]
+    axis = normalize_axes(dim, tensors[0].ndim + 1, "stack")[0]
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: tensors[{i}] has shape {t.shape}, tensors[0] "
@@ -62,3 +63,33 @@ def _joined(name, tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}: tensors[{i}] must be a Tensor, got {type(t).__name__}")
     return tuple(tensors)
+
+
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias as one node (what nn.Linear computes).
+
+    Args:
+        x: a Tensor of shape (..., in_features).
+        weight: a Tensor of shape (out_features, in_features).
+        bias: a Tensor of shape (out_features,), or None. Default None.
+    """
+    if not (isinstance(x, Tensor) and isinstance(weight, Tensor)
+            and (bias is None or isinstance(bias, Tensor))):
+        for name, t in (("x", x), ("weight", weight), ("bias", bias)):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
+    xd, wd = x.data, weight.data  # the arrays: their shapes without a property call each
+    if wd.ndim != 2:
+        raise ValueError(f"linear: weight must have shape (out_features, in_features), "
+                         f"got shape {wd.shape}")
+    if xd.ndim == 0 or xd.shape[-1] != wd.shape[1]:
+        n = wd.shape[1]
+        raise ValueError(f"linear: expected input of shape (..., {n}) (in_features={n}), "
+                         f"got shape {xd.shape}, for a weight of shape {wd.shape}")
+    if bias is None:
+        return _make(array_ops.LINEAR.array(xd, wd), array_ops.LINEAR, (x, weight))
+    bd = bias.data
+    if bd.shape != (wd.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({wd.shape[0]},) for a weight of "
+                         f"shape {wd.shape}, got shape {bd.shape}")
+    return _make(array_ops.LINEAR.array(xd, wd, bd), array_ops.LINEAR, (x, weight, bias))

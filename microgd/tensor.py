@@ -6,10 +6,12 @@ import numpy as np
 
 from . import array_ops, ops
 from .autograd import Node, state
-from .dtypes import as_dtype, get_default_dtype, int64
+from .dtypes import as_array, check_float, float_dtype, number_dtype
 from .inplace import InPlace
 from .linked import Linked, clock, sort, walk
 from .operators import Operators
+from .tensor_reduce import Reductions
+from .tensor_shape import ShapeMethods
 
 
 def _make(data, op, inputs, ctx=()):
@@ -61,7 +63,7 @@ def _apply1(op, x, ctx=()):
     return _make(op.array(x.data, *ctx), op, (x,), ctx)
 
 
-class Tensor(InPlace, Operators, Linked):
+class Tensor(InPlace, ShapeMethods, Reductions, Operators, Linked):
     """A numpy array that records the ops applied to it, for reverse-mode autodiff.
 
     Args:
@@ -80,9 +82,9 @@ class Tensor(InPlace, Operators, Linked):
     __slots__ = ()
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
-        self._init_leaf(_as_array(data, dtype), None, requires_grad, label)
+        self._init_leaf(as_array(data, dtype), None, requires_grad, label)
         if requires_grad:
-            _check_float(self, "requires_grad=True")
+            check_float(self, "requires_grad=True")
 
     # --- attributes -----------------------------------------------------------------------
     @property
@@ -100,11 +102,6 @@ class Tensor(InPlace, Operators, Linked):
     @property
     def size(self):
         return self.data.size
-
-    @property
-    def T(self):
-        """The axes reversed (as numpy's ``.T``)."""
-        return self.transpose()
 
     def __len__(self):
         return len(self.data)
@@ -197,7 +194,7 @@ class Tensor(InPlace, Operators, Linked):
     @grad.setter
     def grad(self, g):
         if g is not None:
-            g = g if isinstance(g, Tensor) else _const(_as_array(g, self.data.dtype, False, "grad"))
+            g = g if isinstance(g, Tensor) else _const(as_array(g, self.data.dtype, False, "grad"))
             if g.shape != self.shape:
                 raise RuntimeError(f"assigned grad has shape {g.shape}, but the tensor has "
                                    f"shape {self.shape}: they must match")
@@ -224,70 +221,9 @@ class Tensor(InPlace, Operators, Linked):
 
     __hash__ = Node.__hash__  # by identity, as PyTorch's tensors
 
-    # --- reductions -------------------------------------------------------------------------
-    def sum(self, axis=None, keepdims=False):
-        """Sum over ``axis`` (None: all; an int or a tuple of ints)."""
-        return self._reduce(array_ops.SUM, axis, keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        """Mean over ``axis`` (None: all; an int or a tuple of ints)."""
-        return self._reduce(array_ops.MEAN, axis, keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        """Maximum over ``axis``; tied maxima share the gradient equally."""
-        return self._reduce(array_ops.MAX, axis, keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        """Minimum over ``axis``; tied minima share the gradient equally."""
-        return self._reduce(array_ops.MIN, axis, keepdims)
-
-    def _reduce(self, op, axis, keepdims):
-        axes = _normalize_axes(axis, self.ndim, op.name)
-        if self.size == 0 and op in (array_ops.MAX, array_ops.MIN):
-            raise ValueError(f"{op.name}() of an empty tensor of shape {self.shape}")
-        return _apply1(op, self, (axes, bool(keepdims)))
-
-    # --- shape ------------------------------------------------------------------------------
-    def reshape(self, *shape):
-        """The same elements in a new shape; one dimension may be -1."""
-        shape = _shape_arg(shape)
-        try:
-            data = self.data.reshape(shape)
-        except (ValueError, TypeError):
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
-                             f"({self.size} elements) into shape {shape}") from None
-        return _make(data, array_ops.RESHAPE, (self,), (shape,))
-
-    def transpose(self, *axes):
-        """Permute the axes (default: reverse them), as numpy's ``transpose``."""
-        n = self.ndim
-        axes = _shape_arg(axes) or tuple(range(n))[::-1]
-        if (any(not -n <= a < n for a in axes)
-                or sorted(a % n for a in axes) != list(range(n))):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of the "
-                             f"{self.ndim} axes of a tensor of shape {self.shape}")
-        axes = tuple(a % n for a in axes)
-        return _make(self.data.transpose(axes), array_ops.TRANSPOSE, (self,), (axes,))
-
-    def swapaxes(self, axis1, axis2):
-        """Exchange two axes."""
-        axes = list(range(self.ndim))
-        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-        return self.transpose(tuple(axes))
-
-    def broadcast_to(self, shape):
-        """Repeat along broadcast axes to ``shape``; the gradient sums back."""
-        shape = tuple(shape)
-        try:
-            data = np.broadcast_to(self.data, shape)
-        except ValueError:
-            raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} "
-                             f"to {shape}") from None
-        return _make(data, array_ops.BROADCAST, (self,), (shape,))
-
     def astype(self, dtype):
         """A copy converted to another floating dtype; the gradient converts back."""
-        dtype = _float_dtype(dtype, "astype")
+        dtype = float_dtype(dtype, "astype")
         return _make(self.data.astype(dtype), array_ops.ASTYPE, (self,), (dtype,))
 
     def __getitem__(self, index):
@@ -306,9 +242,9 @@ class Tensor(InPlace, Operators, Linked):
             raise TypeError(f"cannot combine a Tensor with a {type(other).__name__}; "
                             "use Tensors on both sides")
         if isinstance(other, (numbers.Real, np.number, np.bool_)):
-            return _const(np.asarray(other, dtype=_number_dtype(other, self.data.dtype)))
+            return _const(np.asarray(other, dtype=number_dtype(other, self.data.dtype)))
         # Float arrays follow numpy's promotion; bool and integer arrays take our dtype.
-        return _const(_as_array(other, None, copy=False, what="operand",
+        return _const(as_array(other, None, copy=False, what="operand",
                                 int_dtype=self.data.dtype))
 
     def _seed(self, grad, what):
@@ -319,7 +255,7 @@ class Tensor(InPlace, Operators, Linked):
                     f"created implicitly only for scalar outputs; pass {what}=... with "
                     f"shape {self.shape}, or reduce the output first (e.g. .sum())")
             return np.ones_like(self.data)
-        g = _as_array(ops.data_of(grad), None, copy=False, what=what)
+        g = as_array(ops.data_of(grad), None, copy=False, what=what)
         if g.shape != self.shape:
             raise ValueError(f"{what} has shape {g.shape} but the output has shape "
                              f"{self.shape}; they must match")
@@ -330,6 +266,7 @@ class Tensor(InPlace, Operators, Linked):
         return _const(np.asarray(raw))
 
     _apply1 = staticmethod(_apply1)
+    _make = staticmethod(_make)
 
     @staticmethod
     def _apply(op, inputs, ctx):
@@ -386,125 +323,7 @@ def _matmul(a, b):
     return _make(data, array_ops.MATMUL, (a, b))
 
 
-def linear(x, weight, bias=None):
-    """x @ weight.T + bias as one node (what nn.Linear computes).
-
-    Args:
-        x: a Tensor of shape (..., in_features).
-        weight: a Tensor of shape (out_features, in_features).
-        bias: a Tensor of shape (out_features,), or None. Default None.
-    """
-    if not (isinstance(x, Tensor) and isinstance(weight, Tensor)
-            and (bias is None or isinstance(bias, Tensor))):
-        for name, t in (("x", x), ("weight", weight), ("bias", bias)):
-            if t is not None and not isinstance(t, Tensor):
-                raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
-    xd, wd = x.data, weight.data  # the arrays: their shapes without a property call each
-    if wd.ndim != 2:
-        raise ValueError(f"linear: weight must have shape (out_features, in_features), "
-                         f"got shape {wd.shape}")
-    if xd.ndim == 0 or xd.shape[-1] != wd.shape[1]:
-        n = wd.shape[1]
-        raise ValueError(f"linear: expected input of shape (..., {n}) (in_features={n}), "
-                         f"got shape {xd.shape}, for a weight of shape {wd.shape}")
-    if bias is None:
-        return _make(array_ops.LINEAR.array(xd, wd), array_ops.LINEAR, (x, weight))
-    bd = bias.data
-    if bd.shape != (wd.shape[0],):
-        raise ValueError(f"linear: bias must have shape ({wd.shape[0]},) for a weight of "
-                         f"shape {wd.shape}, got shape {bd.shape}")
-    return _make(array_ops.LINEAR.array(xd, wd, bd), array_ops.LINEAR, (x, weight, bias))
-
-
 def _raw_index(index):
     if isinstance(index, tuple):
         return tuple(ops.data_of(i) for i in index)
     return ops.data_of(index)
-
-
-def _float_dtype(dtype, what):
-    dtype = as_dtype(dtype, what)
-    if dtype.kind == "f":
-        return dtype
-    raise TypeError(f"{what}: dtype must be a floating dtype (float32 or float64), "
-                    f"got {dtype}")
-
-
-def _as_array(data, dtype=None, copy=True, what="Tensor data", int_dtype=None):
-    """data as a numpy array, following the dtype rules of Tensor.
-
-    With ``dtype``, that dtype (any of bool, int, float). Without it, floating data
-    keeps its dtype, and bool and integer data become ``int_dtype`` (default: the
-    default float dtype, as ``torch.Tensor([1, 2])``); anything else is a TypeError.
-    """
-    data = ops.data_of(data)
-    if isinstance(data, (str, bytes)):
-        raise TypeError(f"{what} must be numeric, got {type(data).__name__} {data!r:.60}")
-    try:
-        arr = np.array(data, copy=copy) if copy else np.asarray(data)
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"{what} must be a number or a rectangular nested list/array "
-                         f"of numbers; got {type(data).__name__} {data!r:.60} ({e})") from None
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{what} must be numeric (bool, int or float), got dtype "
-                        f"{arr.dtype} from {type(data).__name__} {data!r:.60}")
-    if dtype is not None:
-        dtype = as_dtype(dtype, what)
-    elif arr.dtype.kind == "f":
-        dtype = arr.dtype
-    else:
-        dtype = get_default_dtype() if int_dtype is None else int_dtype
-    return arr.astype(dtype, copy=False)
-
-
-def _check_float(t, what):
-    if t.data.dtype.kind != "f":
-        raise RuntimeError(f"{what}: only Tensors of floating point dtype can require "
-                           f"gradients, got dtype {t.data.dtype} (use .float())")
-
-
-def _number_dtype(number, dtype):
-    """The dtype of a Python or numpy number combined with a tensor of ``dtype``
-    (PyTorch's rule: a number never changes the tensor's dtype within its kind, and
-    bool < int < float: ``int_tensor * 0.5`` is a float tensor)."""
-    if isinstance(number, (bool, np.bool_)):
-        kind = "b"
-    elif isinstance(number, (int, np.integer)):
-        kind = "i"
-    else:
-        kind = "f"
-    if "biuf".index(dtype.kind) >= "biuf".index(kind):
-        return dtype
-    if kind == "f":
-        return get_default_dtype()
-    return int64
-
-
-def _normalize_axes(axis, ndim, name):
-    if axis is None:
-        return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
-    if not isinstance(axes, (tuple, list)):
-        raise TypeError(f"{name}: axis must be None, an int or a tuple of ints, got {axis!r}")
-    out = []
-    for a in axes:
-        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise TypeError(f"{name}: axis must be None, an int or a tuple of ints, got {axis!r}")
-        if not -ndim <= a < ndim:
-            raise ValueError(f"{name}: axis {a} is out of range for a tensor with {ndim} "
-                             f"dimension(s)")
-        out.append(int(a) % ndim)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{name}: axis {axis!r} repeats an axis")
-    return tuple(out)
-
-
-def _shape_arg(shape):
-    """reshape(2, 3) and reshape((2, 3)) alike."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    try:
-        return tuple(int(n) for n in shape)
-    except (TypeError, ValueError):
-        raise TypeError(f"a shape must be ints, got {shape!r}") from None
-

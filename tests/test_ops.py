@@ -364,7 +364,7 @@ def test_second_derivative_closed_form():
 @pytest.mark.parametrize("x_shape", [(4,), (5, 4), (2, 3, 4)])
 @pytest.mark.parametrize("bias", [True, False])
 def test_linear_matches_its_composition(x_shape, bias):
-    from microgd.tensor import linear
+    from microgd.functions import linear
     rng = np.random.default_rng(0)
     x = Tensor(rng.normal(size=x_shape), requires_grad=True)
     w = Tensor(rng.normal(size=(3, 4)), requires_grad=True)
@@ -378,7 +378,7 @@ def test_linear_matches_its_composition(x_shape, bias):
 
 
 def test_linear_bad_shapes():
-    from microgd.tensor import linear
+    from microgd.functions import linear
     w = Tensor(np.ones((3, 4)))
     with pytest.raises(ValueError,
                        match=r"expected input of shape \(\.\.\., 4\) .* got shape \(2, 5\)"):
@@ -447,7 +447,7 @@ def test_outer_products_give_matmuls_numbers(dtype, shapes):
 @pytest.mark.parametrize("batch", [1, 4])
 def test_linear_with_an_inner_dimension_of_one(sizes, batch):
     # in_features 1 (forward), out_features 1 (d/dx) or one sample (d/dW): outer products
-    from microgd.tensor import linear
+    from microgd.functions import linear
     rng = np.random.default_rng(1)
     n_in, n_out = sizes
     x = Tensor(rng.normal(size=(batch, n_in)), requires_grad=True)

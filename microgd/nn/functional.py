@@ -17,7 +17,8 @@ from .._util import boolean, non_negative, real_number
 from ..autograd import Node
 from ..ops import data_of
 from ..random import generator
-from ..tensor import Tensor, _apply2, linear
+from ..functions import linear
+from ..tensor import Tensor, _apply2
 from ..value import Value
 
 __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",

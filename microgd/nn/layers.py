@@ -11,7 +11,9 @@ import numpy as np
 
 from .._util import boolean, positive_int
 from ..random import generator
-from ..tensor import Tensor, _float_dtype, linear
+from ..dtypes import float_dtype
+from ..functions import linear
+from ..tensor import Tensor
 from ..value import Value
 from ..value_linear import linear as value_linear
 from .functional import _probability, dropout, relu, sigmoid, softmax, tanh
@@ -97,7 +99,7 @@ def _check_dtype(dtype, engine, where):
         dtype = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{where}: dtype must be a numpy floating dtype, got {dtype!r}") from None
-    dtype = _float_dtype(dtype, where)
+    dtype = float_dtype(dtype, where)
     if engine == "value" and dtype != np.float64:
         raise ValueError(f"{where}: dtype={dtype} needs engine='tensor'; Values hold "
                          "Python floats (float64)")

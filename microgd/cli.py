@@ -117,13 +117,14 @@ def _parser():
                        help="with --model: the seed of the initial weights (default 0)")
     graph.add_argument("-o", "--output", metavar="FILE",
                        help="where to write: a .svg, .png, .pdf or .dot file")
-    graph.add_argument("--rankdir", choices=viz.RANKDIRS, default="LR",
-                       help="layout direction (default LR: left to right)")
+    graph.add_argument("--rankdir", choices=viz.RANKDIRS, help="layout direction (default: "
+                       "left to right, or top to bottom when a graph is too wide)")
     graph.add_argument("--max-nodes", type=_at_least(MIN_NODES), default=MAX_NODES,
-                       metavar="N", help=f"fold bigger graphs into boxes per layer (default "
+                       metavar="N", help=f"fold bigger graphs into boxes (default "
                                          f"{MAX_NODES}, at least {MIN_NODES})")
     graph.add_argument("--collapse", choices=COLLAPSE,
-                       help="with --model --scalar: always fold each layer into one box")
+                       help="with --model --scalar: always fold into a box per neuron, "
+                            "per layer, per sample (one forward pass) or per module")
     graph.set_defaults(run=_graph)
     return parser
 
@@ -192,7 +193,7 @@ def _graph(args):
                              max_nodes=args.max_nodes, collapse=args.collapse)
     else:
         dot = viz.draw_network(_mlp(args.model, args.activation, args.seed, "tensor"),
-                               rankdir=args.rankdir)
+                               rankdir=args.rankdir or "LR")  # draw_network does not choose
     _write(graphviz, dot, args.output, fmt)
 
 

@@ -7,6 +7,7 @@ numpy-backed node (whole layers per node). Both run on one backward driver.
 from .autograd import GraphFreedError, enable_grad, grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .functions import cat, stack, where
+from .steps import backward_steps, explain_backward
 from .tensor import Tensor
 from .value import Value
 from . import allocator, data, functional, nn, optim
@@ -19,6 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Value", "Tensor", "where", "cat", "stack", "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "GraphFreedError", "gradcheck", "gradgradcheck", "GradcheckError",
+    "backward_steps", "explain_backward", "animate_backward",
     "draw_graph", "draw_network",
     "nn", "optim", "functional", "data", "manual_seed", "save", "load", "plot", "viz",
     "keep_freed_memory",
@@ -27,9 +29,9 @@ __all__ = [
 # Numpy's per-op temporaries stop page-faulting (glibc; opt out: MICROGD_KEEP_MEMORY=0).
 allocator._apply_default()
 
-# Imported on first use (drawing needs graphviz, pictures matplotlib), so that
+# Imported on first use (drawing needs graphviz, pictures matplotlib or Pillow), so that
 # `import microgd` stays fast and works without them.
-_LAZY = {"draw_graph": "viz", "draw_network": "viz"}
+_LAZY = {"draw_graph": "viz", "draw_network": "viz", "animate_backward": "animate"}
 _LAZY_MODULES = ("plot", "viz")
 
 

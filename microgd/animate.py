@@ -73,7 +73,7 @@ def animate_backward(root, forward=False, max_nodes=MAX_NODES, rankdir=None):
     for (k, *_), line in zip(explained.rows, explained.lines):
         captions[k - 1].append(line)
     layout = _Layout(root, order, steps, rankdir)
-    frames = _forward_frames(order, layout) if forward else []
+    frames = _forward_frames(order, explained.name) if forward else []
     frames += _backward_frames(root, order, steps, captions, layout)
     return Animation(layout, frames)
 
@@ -86,8 +86,9 @@ class _Frame:
         self.current, self.received, self.caption = current, set(received), list(caption)
 
 
-def _forward_frames(order, layout):
-    index = {n._key: i for i, n in enumerate(order)}
+def _forward_frames(order, name):
+    """The inputs, then one frame per op in the order they ran (``name``: the
+    explanation's names, a constant shown as its value)."""
     leaves = {i for i, n in enumerate(order) if n._op is None}
     frames = [_Frame(set(leaves), {}, caption=["forward pass: the inputs and parameters"])]
     shown = set(leaves)
@@ -95,9 +96,10 @@ def _forward_frames(order, layout):
         if n._op is None:
             continue
         shown = shown | {i}
-        args = [layout.name(index[p._key], p) for p in n._parents]
+        args = [name(p) if p._op is not None or p.label or p.requires_grad else _show(p.data)
+                for p in n._parents]
         frames.append(_Frame(shown, {}, current=i,
-                             caption=[f"forward: {layout.name(i, n)} = {_formula(n.op, args)}"
+                             caption=[f"forward: {name(n)} = {_formula(n.op, args)}"
                                       f" = {_show(n.data)}"]))
     return frames
 
@@ -105,6 +107,8 @@ def _forward_frames(order, layout):
 def _formula(op, args):
     if len(args) == 2 and op in ("+", "-", "*", "/", "**", "@", "matmul"):
         return f"{args[0]} {'@' if op == 'matmul' else op} {args[1]}"
+    if len(args) == 1 and args[0].startswith("("):
+        return f"{op}{args[0]}"  # tanh(+#1), not tanh((+#1))
     return f"{op}({', '.join(args)})"
 
 
@@ -162,9 +166,6 @@ class _Layout:
                 gvid[obj["_gvid"]] = obj["name"]
         self.edges = [(gvid[e["tail"]], gvid[e["head"]], e["pos"])
                       for e in laid.get("edges", []) if e["tail"] in gvid and e["head"] in gvid]
-
-    def name(self, i, node):
-        return node.label or (f"{node.op}#{i}" if node._op is not None else _show(node.data))
 
     def label(self, i, shown, grads):
         node = self.order[i]

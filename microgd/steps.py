@@ -54,7 +54,8 @@ def backward_steps(root, grad=None, retain_graph=False):
     ends); for Tensors the leaves the walk has reached hold their gradients and the
     nodes already stepped are freed unless ``retain_graph``, as when an error
     stops a backward part-way. While the iterator is open the walk is under way:
-    run no other backward through the same graph until it has ended.
+    run no other backward through the same graph until it has ended. A step through
+    an op that an earlier backward freed raises GraphFreedError, as backward() does.
 
     Args:
         root: the Value or Tensor to differentiate (e.g. the loss); it must require grad.
@@ -110,12 +111,13 @@ class Explanation:
 
     ``steps``: the ``Step`` objects explained. ``rows``: one tuple per edge, (step
     number, the update ``dL/da += dL/dc * dc/da``, d(root)/d(node), local
-    derivative, contribution), the numbers as text.
+    derivative, contribution), the numbers as text. ``name(node)``: a node's name
+    in the lines.
     """
 
     def __init__(self, root, steps, digits):
         self.steps = steps
-        names = _Names(root)
+        self.name = names = _Names(root)
         self.rows, self.lines = [], []
         for k, step in enumerate(steps, 1):
             for edge in step.edges:

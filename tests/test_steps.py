@@ -345,7 +345,11 @@ def test_one_frame_per_step_after_a_frame_without_gradients():
     animation = mg.animate_backward(out)
     assert len(animation) == len(list(mg.backward_steps(neuron()[0]))) + 1 == 6
     assert animation.captions[1][1:] == [mg.explain_backward(out).lines[0]]
-    assert len(mg.animate_backward(out, forward=True)) == 6 + 1 + 5  # inputs, then each op
+    both = mg.animate_backward(out, forward=True)
+    assert len(both) == 1 + 5 + 6  # the inputs, each op, then backward
+    assert both.captions[1] == ["forward: (x1*w1) = x1 * w1 = -6"]
+    assert both.captions[5] == ["forward: o = tanh(n) = 0.7071"]
+    assert both.captions[6:] == animation.captions
     assert out.grad == 0.0  # it touches no .grad
 
 

@@ -72,7 +72,7 @@ def animate_backward(root, forward=False, max_nodes=MAX_NODES, rankdir=None):
     explained = Explanation(root, steps, 4)
     for (k, *_), line in zip(explained.rows, explained.lines):
         captions[k - 1].append(line)
-    layout = _Layout(root, order, steps, rankdir)
+    layout = _Layout(root, order, steps, explained.name, rankdir)
     frames = _forward_frames(order, explained.name) if forward else []
     frames += _backward_frames(root, order, steps, captions, layout)
     return Animation(layout, frames)
@@ -135,10 +135,10 @@ def _backward_frames(root, order, steps, captions, layout):
 class _Layout:
     """The graph drawn once with the widest labels it will show, and laid out once."""
 
-    def __init__(self, root, order, steps, rankdir):
+    def __init__(self, root, order, steps, names, rankdir):
         from .viz import draw_graph, import_graphviz
         self.graphviz = import_graphviz()
-        self.order, self.root = order, root
+        self.order, self.root, self.names = order, root, names
         self.needs_grad = [n.requires_grad for n in order]
         final = {}
         index = {n._key: i for i, n in enumerate(order)}
@@ -157,7 +157,7 @@ class _Layout:
         for i in every:  # the fullest label each node will show: its data and final grad
             dot.node(f"n{i}", self.label(i, every, final), shape="record")
         laid = json.loads(dot.pipe(format="json"))
-        self.graph_attrs = {k: laid[k] for k in ("bb", "fontname", "fontsize", "rankdir")
+        self.graph_attrs = {k: laid[k] for k in ("fontname", "fontsize", "rankdir")
                             if k in laid}
         self.nodes, gvid = {}, {}
         for obj in laid.get("objects", []):
@@ -169,7 +169,8 @@ class _Layout:
 
     def label(self, i, shown, grads):
         node = self.order[i]
-        fields = [node.label] if node.label else []
+        named = node.label or node._op is not None or node.requires_grad
+        fields = [self.names.plain(node)] if named else []  # the captions' names
         data = _show(node.data) if i in shown else ""
         if isinstance(node.data, np.ndarray):
             fields.append(f"{node.data.shape} {node.data.dtype}")

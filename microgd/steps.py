@@ -155,11 +155,16 @@ class _Names:
         self.root = root._key
         self.names = {root._key: root.label or "L"}
 
-    def __call__(self, node):
+    def plain(self, node):
+        """The name itself: ``x1*w1``, ``tanh#0``."""
         key = node._key
         if key not in self.names:
             self.names[key] = node.label or f"{node.op or 'leaf'}#{len(self.names)}"
-        name = self.names[key]
+        return self.names[key]
+
+    def __call__(self, node):
+        """The name as the lines write it: in parentheses unless it is an identifier."""
+        name = self.plain(node)
         return name if name.isidentifier() else f"({name})"
 
     def update(self, node, x):

@@ -310,23 +310,6 @@ def test_the_lectures_hand_run_backprop_gives_backwards_gradients_on_an_mlp():
     assert any(g != 0 for g in grads[0])
 
 
-def test_parents_and_prev_name_the_inputs():
-    a, b = Value(2.0, label="a"), Value(3.0, label="b")
-    c = a * b
-    assert c.parents == (a, b) and c._prev == {a, b} and a.parents == () and a._prev == set()
-    d = c + c
-    assert d.parents[0] is d.parents[1] and d._prev == {d.parents[0]}
-    assert d.parents[0]._prev == {a, b}  # the same node, however it is reached
-    x = Tensor([1.0], requires_grad=True)
-    y = x * 2
-    assert y.parents[0] is x and float(y.parents[1].data) == 2.0 and len(y._prev) == 2
-
-
-def test_values_hash_by_identity():
-    a, b = Value(1.0), Value(1.0)
-    assert len({a, b, a}) == 2 and hash(a) == object.__hash__(a)
-
-
 def test_a_leafs_backward_does_nothing_and_a_freed_ops_refuses():
     a = Value(2.0)
     a.grad = 5.0

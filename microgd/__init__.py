@@ -12,6 +12,7 @@ from .dtypes import (bool, device, double, dtype, float, float16, float32, float
                      set_default_dtype, short, uint8)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .functions import cat, stack, where
+from .steps import backward_steps, explain_backward
 from .tensor import Tensor
 from .value import Value
 from . import allocator, data, nn, optim, utils
@@ -28,6 +29,7 @@ __all__ = [
     "int16", "short", "int8", "uint8", "bool", "dtype", "device", "get_default_dtype",
     "set_default_dtype", "no_grad", "enable_grad", "is_grad_enabled",
     "GraphFreedError", "gradcheck", "gradgradcheck", "GradcheckError",
+    "backward_steps", "explain_backward", "animate_backward",
     "draw_graph", "draw_dot", "draw_network",
     "nn", "optim", "functional", "data", "utils", "manual_seed", "save", "load", "plot", "viz",
     "keep_freed_memory",
@@ -39,9 +41,10 @@ sys.modules[f"{__name__}.functional"] = functional
 # Numpy's per-op temporaries stop page-faulting (glibc; opt out: MICROGD_KEEP_MEMORY=0).
 allocator._apply_default()
 
-# Imported on first use (drawing needs graphviz, pictures matplotlib), so that
+# Imported on first use (drawing needs graphviz, pictures matplotlib or Pillow), so that
 # `import microgd` stays fast and works without them.
-_LAZY = {"draw_graph": "viz", "draw_dot": "viz", "draw_network": "viz"}
+_LAZY = {"draw_graph": "viz", "draw_dot": "viz", "draw_network": "viz",
+         "animate_backward": "animate"}
 _LAZY_MODULES = ("plot", "viz")
 
 

@@ -8,8 +8,9 @@ A graph is kept in one of two shapes, each in a file of its own:
   scalar op in the order it ran, which read backwards is already in order.
 
 Every node class names the functions that sort and walk its shape (``_sort`` and
-``_walk``); ``backward()`` and ``grad()`` here check their arguments, seed the
-walk and dispatch to it. Each op's forwards and derivatives are in ops.py.
+``_walk``); ``backward()``, ``grad()`` and ``walk_steps()`` here check their
+arguments, seed the walk and dispatch to it. Each op's forwards and derivatives are
+in ops.py.
 """
 
 import threading
@@ -111,8 +112,10 @@ class Node:
     ``_parents`` (the input nodes, in order), and:
 
       _sort(roots, grad_only)   the nodes leading to roots, parents first (toposort)
-      _walk(roots, seeds, retain_graph, create_graph, capture)
-                                propagate the seeds back through the graph
+      _walk(roots, seeds, retain_graph, create_graph, capture, stepping=False)
+                                propagate the seeds back through the graph: a
+                                generator, which yields nothing unless ``stepping``
+                                (then a step per node, see ``walk_steps``)
       _seed(grad, what)         the seed gradient in raw form, checked against the node
       _constant(raw)            a constant node holding raw data (for create_graph)
       _fresh_grad(g)            g made fit to be stored as a .grad of its own
@@ -132,6 +135,16 @@ class Node:
         """True for nodes made by the user, not recorded from an op."""
         return self._op is None
 
+    @property
+    def parents(self):
+        """The nodes this one was computed from, in the op's order (none for a leaf)."""
+        return self._parents
+
+    @property
+    def _prev(self):
+        """micrograd's name: the set of the nodes this one was computed from."""
+        return set(self._parents)
+
     def backward(self, grad=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
 
@@ -140,15 +153,19 @@ class Node:
             retain_graph: keep the graph for another backward (default: create_graph).
             create_graph: record the backward pass so gradients can be differentiated.
         """
-        if not self.requires_grad:
-            raise ValueError(
-                f"backward() on a {type(self).__name__} that does not require grad: "
-                "nothing it was computed from requires grad (set requires_grad=True on "
-                "the leaves, and do not compute it under no_grad())")
+        _check_requires_grad(self, "backward()")
         seed = self._seed(grad, "grad")
         if retain_graph is None:
             retain_graph = create_graph
         _run([self], [seed], retain_graph, create_graph)
+
+
+def _check_requires_grad(root, what):
+    if not root.requires_grad:
+        raise ValueError(
+            f"{what} on a {type(root).__name__} that does not require grad: "
+            "nothing it was computed from requires grad (set requires_grad=True on "
+            "the leaves, and do not compute it under no_grad())")
 
 
 def toposort(roots, grad_only=True):
@@ -174,7 +191,31 @@ def _run(roots, seeds, retain_graph, create_graph, capture=None):
         shapes.setdefault(type(root)._walk, []).append((root, seed))
     with enable_grad() if create_graph else nullcontext():
         for walk, pairs in shapes.items():
-            walk(*zip(*pairs), retain_graph, create_graph, capture)
+            for _ in walk(*zip(*pairs), retain_graph, create_graph, capture):
+                pass  # a plain walk yields nothing: it runs to the end
+
+
+def walk_steps(root, grad=None, retain_graph=False, capture=None, what="backward_steps()"):
+    """``root.backward(grad, retain_graph)`` one step at a time, as the very same walk.
+
+    A generator of ``(node, g, handed)``, one per node that hands a gradient on, in
+    the order the walk runs them: ``g`` is d(root)/d(node), complete by then, and
+    ``handed`` lists ``(i, contribution, local)`` for each input ``i`` that needs
+    a gradient: what the op's VJP hands it, and the VJP applied to ones (for a
+    Value, d(node)/d(input)). With ``capture`` (a dict, as ``grad()`` uses it) no
+    ``.grad`` is touched. The walk ends when the generator does; closing it early
+    ends it as an error would (see each shape's ``walk``).
+
+    Args:
+        root: the node to walk back from; it must require grad.
+        grad: the seed, as backward()'s. Default None (1 for a single element).
+        retain_graph: keep the graph for another backward. Default False.
+        capture: None, or a dict node._key -> None to gather gradients into.
+        what: the caller's name, for error messages.
+    """
+    _check_requires_grad(root, what)
+    seed = root._seed(grad, "grad")
+    return type(root)._walk([root], [seed], bool(retain_graph), False, capture, stepping=True)
 
 
 def unbroadcast(grad, shape):

@@ -13,6 +13,8 @@ second walk through it raises GraphFreedError. Example: ``y = (x * x).sum();
 y.backward()`` leaves y's op and x * x's op spent; ``y.backward()`` again raises.
 """
 
+import numpy as np
+
 from .autograd import Node, checked_label, graph_freed, unbroadcast
 
 
@@ -76,8 +78,8 @@ class Linked(Node):
         return sort(roots, grad_only)
 
     @staticmethod
-    def _walk(roots, seeds, retain_graph, create_graph, capture):
-        walk(roots, seeds, retain_graph, create_graph, capture)
+    def _walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
+        return walk(roots, seeds, retain_graph, create_graph, capture, stepping)
 
 
 clock = [0]  # ticks at every in-place change of a Tensor's data
@@ -141,12 +143,16 @@ def sort(roots, grad_only=True):
     return order
 
 
-def walk(roots, seeds, retain_graph, create_graph, capture):
+def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
     """Backward from ``roots``: seed them, sort the graph, walk it (see ``_hand_on``).
 
     With ``capture`` (a dict id(node) -> None) the gradients of those nodes go
     there and no ``.grad`` is touched. An error part-way leaves no half-gathered
-    gradient behind.
+    gradient behind; the leaves already reached keep theirs, and the nodes already
+    walked are freed (without retain_graph). A stepping walk closed early stops in
+    the same state.
+
+    A generator: it yields nothing unless ``stepping`` (see ``_hand_on``).
     """
     order = sort(roots)
     for root, seed in zip(roots, seeds):
@@ -154,19 +160,25 @@ def walk(roots, seeds, retain_graph, create_graph, capture):
             seed = root._constant(seed)
         root._gathered = seed if root._gathered is None else root._gathered + seed
     try:
-        _hand_on(order, retain_graph, create_graph, capture)
+        yield from _hand_on(order, retain_graph, create_graph, capture, stepping)
     except BaseException:
         for node in order:
             node._gathered = None
         raise
 
 
-def _hand_on(order, retain_graph, create_graph, capture):
+def _hand_on(order, retain_graph, create_graph, capture, stepping=False):
     """The loop: each node, after all its consumers, hands its gradient to its inputs.
 
     A leaf keeps in its ``.grad`` the very array a rule made for it alone (``own``: a
     new array, neither a view nor the gradient the rule was handed); any other
     gradient is copied first (``_add_to_grad``), so no two ``.grad`` share memory.
+
+    A generator that yields only when ``stepping``: after each node made by an op
+    has handed its gradient ``g`` on, ``(node, g, handed)``, where ``handed`` is
+    ``[(input position, contribution, local)]`` and ``local`` is the same VJP
+    applied to a gradient of ones (d sum(node) / d input; for an elementwise op,
+    the derivative of each element).
     """
     own = set()
     for node in reversed(order):
@@ -198,6 +210,7 @@ def _hand_on(order, retain_graph, create_graph, capture):
         else:
             out, args = node.data, tuple([p.data for p in inputs]) + ctx
         vjps = op.vjps
+        handed = [] if stepping else None
         for i, p in enumerate(inputs):
             if p.requires_grad:
                 pg = vjps[i](g, out, *args)
@@ -212,8 +225,12 @@ def _hand_on(order, retain_graph, create_graph, capture):
                 else:
                     p._gathered = p._gathered + pg
                     own.add(id(p))
+                if stepping:
+                    handed.append((i, pg, _fit(vjps[i](np.ones_like(g), out, *args), like)))
         if not retain_graph:
             node._op = op.spent
+        if stepping:
+            yield node, g, handed
 
 
 def _fit(grad, like):

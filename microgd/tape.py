@@ -9,7 +9,8 @@ already a topological order: backward needs no sort.
 
 Read in this order: ``Tape`` (the layout), the thread's tape (``recording``,
 ``start_tape``), ``walk`` (seeding, tapes newest first, storing the gradients)
-and ``reference_walk`` (one op at a time, the rules of ops.py). ``fast_walk``
+and ``reference_walk`` (one op at a time, the rules of ops.py: ``steps``, which
+the teaching tools take one at a time, and ``contributions``). ``fast_walk``
 does what ``reference_walk`` does for plain floats, with + - * spelled out: it is
 there for speed only (tests/test_tape.py holds the two equal on random graphs).
 
@@ -208,13 +209,19 @@ def _needs_grad(ref):
     return ref is not None and (ref.__class__ is int or ref.requires_grad)
 
 
-def walk(roots, seeds, retain_graph, create_graph, capture):
+def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
     """Backward from Value ``roots``: each tape read backwards from its highest seeded op.
 
     Tapes are walked newest first (an op reads only its own tape and older ones). A
     leaf gathers its gradient in ``_gathered`` during the walk; ``.grad`` (or
-    ``capture``) takes it at the end, so an error part-way leaves no half-gathered
-    gradient.
+    ``capture``) takes it at the end, and the walked tapes are freed then, so an
+    error part-way (or a stepping walk closed early) changes no gradient and frees
+    nothing.
+
+    A generator: it yields nothing, unless ``stepping``; then it walks with
+    ``steps`` and yields ``(node, g, handed)`` after each op has handed its
+    gradient ``g`` on: ``handed`` is ``[(input position, contribution, local
+    derivative)]`` (the local derivative is the same VJP applied to 1).
     """
     node_at = type(roots[0])._node_at
     pending, gathered, walked = {}, [], []
@@ -230,16 +237,22 @@ def walk(roots, seeds, retain_graph, create_graph, capture):
         while pending:
             newest = pending.pop(max(pending, key=lambda i: pending[i].tape.serial))
             tape, grads = newest.tape, newest.grads
-            walk_tape(tape, grads, newest.top, pending, gathered,
-                      node_at if create_graph else None)
+            if stepping:
+                for k, g, handed in steps(tape, grads, newest.top, pending, gathered):
+                    yield node_at(tape, k), g, [
+                        (i, c, local) for (i, _, c), (_, _, local)
+                        in zip(handed, contributions(tape, k, 1.0))]
+            else:
+                walk_tape(tape, grads, newest.top, pending, gathered,
+                          node_at if create_graph else None)
             walked.append((tape, grads))
-            if not retain_graph:
-                tape.freed.append(grads)
     except BaseException:
         for leaf in gathered:
             leaf._gathered = None
         raise
     for tape, grads in walked:
+        if not retain_graph:
+            tape.freed.append(grads)
         if capture is None:
             tape.keep_grads(grads)
         else:
@@ -261,25 +274,45 @@ def reference_walk(tape, grads, top, pending, gathered, node_at=None):
 
     ``grads[k]`` is the gradient of the node of op ``k``. Under create_graph the
     rules run on Values (``node_at(tape, k)`` makes the node of op ``k``), so the
-    backward pass is recorded; without ``node_at``, on the raw floats.
+    backward pass is recorded; without ``node_at``, on the raw floats. It runs
+    ``steps`` to the end.
     """
+    for _ in steps(tape, grads, top, pending, gathered, node_at):
+        pass
+
+
+def steps(tape, grads, top, pending, gathered, node_at=None):
+    """``reference_walk`` as a generator: ``(k, g, handed)`` after op ``k`` has handed
+    its gradient ``g`` on to its inputs (``handed``: see ``contributions``)."""
     for k in range(top, -1, -1):
         g = grads[k]
         if g is None:  # nothing flows back through this node
             continue
-        op, ref_a, ref_b, a, b, out = tape.entry(k)
-        if tape.freed_at(k):
-            raise graph_freed(op)
-        one_input = len(op.vjps) == 1  # then b holds the op's extra arguments
-        if node_at is not None:
-            out = node_at(tape, k)
-            a = _as_node(ref_a, a, tape, node_at)
-            if not one_input:
-                b = _as_node(ref_b, b, tape, node_at)
-        refs, args = ((ref_a,), (a, *b)) if one_input else ((ref_a, ref_b), (a, b))
-        for ref, vjp in zip(refs, op.vjps):
-            if _needs_grad(ref):
-                _hand_to(ref, vjp(g, out, *args), grads, pending, gathered)
+        handed = contributions(tape, k, g, node_at)
+        for _, ref, c in handed:
+            _hand_to(ref, c, grads, pending, gathered)
+        yield k, g, handed
+
+
+def contributions(tape, k, g, node_at=None):
+    """What op ``k`` hands on, given ``g`` = d(root)/d(its node): its VJPs' results.
+
+    Returns ``[(input position, where the input is (see Entry), vjp(g, ...))]`` for
+    the inputs that need a gradient; with ``g`` = 1.0, d(node)/d(input). Raises
+    GraphFreedError for an op that a backward freed.
+    """
+    op, ref_a, ref_b, a, b, out = tape.entry(k)
+    if tape.freed_at(k):
+        raise graph_freed(op)
+    one_input = len(op.vjps) == 1  # then b holds the op's extra arguments
+    if node_at is not None:
+        out = node_at(tape, k)
+        a = _as_node(ref_a, a, tape, node_at)
+        if not one_input:
+            b = _as_node(ref_b, b, tape, node_at)
+    refs, args = ((ref_a,), (a, *b)) if one_input else ((ref_a, ref_b), (a, b))
+    return [(i, ref, vjp(g, out, *args)) for i, (ref, vjp) in enumerate(zip(refs, op.vjps))
+            if _needs_grad(ref)]
 
 
 def _as_node(ref, data, tape, node_at):

@@ -13,7 +13,8 @@ import numpy as np
 from . import ops
 from .autograd import Node, checked_label, state
 from .operators import Operators
-from .tape import OPS_PER_TAPE, NewerTape, place, recording, sort, start_tape, walk
+from .tape import (OPS_PER_TAPE, NewerTape, contributions, place, recording, sort,
+                   start_tape, walk)
 
 _new = object.__new__
 _LAST = OPS_PER_TAPE - 1  # past this op, a new tape at the next expression (see Tape)
@@ -237,6 +238,20 @@ class Value(Operators, Node):
     @property
     def _key(self):
         return id(self) if self._tape is None else (id(self._tape), self._index)
+
+    def _backward(self):
+        """micrograd's one step of backprop: add what ``self.grad`` contributes to each
+        input's ``.grad``, through the op's VJPs (the step backward() takes here).
+
+        The lecture sets the output's grad to 1, then calls it on every node, outputs
+        first. Nothing happens for a leaf; the graph is kept.
+        """
+        if self._tape is None:
+            return
+        parents = self._parents
+        for i, _, contribution in contributions(self._tape, self._index, self.grad):
+            x = parents[i]
+            x.grad = x.grad + contribution
 
     def __float__(self):
         return self.data

@@ -316,3 +316,22 @@ def test_grad_with_respect_to_an_intermediate_node():
     gy, gx = mg.grad(z, [y, x])
     np.testing.assert_array_equal(gy, 2 * y.data)
     np.testing.assert_array_equal(gx, 8 * x.data)
+
+
+# --- parents and _prev (micrograd's name) ---------------------------------------------
+
+def test_parents_and_prev_name_the_inputs():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a * b
+    assert c.parents == (a, b) and c._prev == {a, b} and a.parents == () and a._prev == set()
+    d = c + c
+    assert d.parents[0] is d.parents[1] and d._prev == {d.parents[0]}
+    assert d.parents[0]._prev == {a, b}  # the same node, however it is reached
+    x = Tensor([1.0], requires_grad=True)
+    y = x * 2
+    assert y.parents[0] is x and float(y.parents[1].data) == 2.0 and len(y._prev) == 2
+
+
+def test_values_hash_by_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert len({a, b, a}) == 2 and hash(a) == object.__hash__(a)

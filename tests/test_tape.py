@@ -231,3 +231,22 @@ def test_the_tape_reads_through_named_entries():
         (mg.ops.MUL, x, None, 3.0, 2.0, 6.0)
     z = y.tanh()
     assert z._tape.entry(z._index).ref_a == y._index and z._tape.ops() == y._index + 2
+
+
+def test_contributions_are_an_ops_vjps_and_steps_run_newest_first():
+    # tape.steps (what reference_walk runs and backward_steps pauses) and contributions.
+    x, w = Value(3.0), Value(-2.0, requires_grad=False)
+    y = x * w
+    z = y ** 2
+    t = z._tape
+    assert tape.contributions(t, y._index, 1.0) == [(0, x, -2.0)]  # w needs no gradient
+    assert tape.contributions(t, z._index, 0.5) == [(0, y._index, 0.5 * 2 * -6.0)]
+    grads = [None] * t.ops()
+    grads[z._index] = 1.0
+    gathered = []
+    walked = list(tape.steps(t, grads, z._index, {}, gathered))
+    assert [k for k, _, _ in walked] == [z._index, y._index] and x._gathered == 24.0
+    x._gathered = None
+    z.backward()
+    with pytest.raises(mg.GraphFreedError, match="'\\*\\*' node"):
+        tape.contributions(t, z._index, 1.0)

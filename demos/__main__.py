@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 DEMOS = ["quickstart", "linear_regression", "lesson2_sgd", "momentum", "nonlinear", "circle",
-         "graph"]
+         "graph", "backprop"]
 # The README's gallery: the file each demo writes -> its name under docs/.
 GALLERY = {"linear_regression.gif": "fit.gif", "momentum_paths.png": "optimizer_paths.png",
            "nonlinear.png": "nonlinear.png", "circle_predictions.png": "circle.png",
-           "neuron.svg": "neuron.svg"}
+           "neuron.svg": "neuron.svg", "backprop.gif": "backprop.gif"}
 HERE = Path(__file__).resolve().parent
 NOTEBOOKS = HERE.parent / "notebooks"
 

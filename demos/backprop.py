@@ -8,19 +8,16 @@
 # `mg.animate_backward`).
 #
 # Runs as a script (`python demos/backprop.py [--out DIR] [--fast]`) and opens as a
-# notebook.
+# notebook (`notebooks/backprop.ipynb`).
 
 # %%
-try:
-    from demos.common import parse_args, render
-except ModuleNotFoundError:  # run as `python demos/backprop.py`, or from demos/
-    from common import parse_args, render
+# demos first, before numpy: it sets one BLAS thread, the same numbers everywhere
+from demos.common import parse_args, render
 
 import microgd as mg
 from microgd import Value, nn
 
-args = parse_args(argv=None, description="The micrograd lecture: backprop by hand, "
-                                         "explained and animated.")
+args = parse_args("The micrograd lecture: backprop by hand, explained and animated.")
 pictures = []
 
 # %% [markdown]

@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_FILES = ["linear_regression", "lesson2_sgd", "momentum", "nonlinear", "circle", "graph"]
+DEMO_FILES = ["linear_regression", "lesson2_sgd", "momentum", "nonlinear", "circle", "graph",
+              "backprop"]
 PICTURES = {
     "linear_regression": ["linear_regression.gif", "linear_regression.html",
                           "linear_regression_loss.png"],
@@ -24,6 +25,7 @@ PICTURES = {
                   "nonlinear_network.png"],
     "circle": ["circle_predictions.png", "circle_surface.png", "circle_losses.png"],
     "graph": ["neuron.svg", "neuron.png", "mlp_values.svg", "mlp_tensors.svg"],
+    "backprop": ["backprop.gif", "backprop.html", "backprop_mlp.svg"],
 }
 
 
@@ -136,7 +138,8 @@ def test_gallery_files_are_copied_and_small(demo_run):
     out = demo_run[0]
     gallery = out / "gallery"
     assert sorted(p.name for p in gallery.iterdir()) == [
-        "circle.png", "fit.gif", "neuron.svg", "nonlinear.png", "optimizer_paths.png"]
+        "backprop.gif", "circle.png", "fit.gif", "neuron.svg", "nonlinear.png",
+        "optimizer_paths.png"]
     assert (gallery / "fit.gif").read_bytes() == (out / "linear_regression.gif").read_bytes()
     assert all(p.stat().st_size < 1_000_000 for p in gallery.iterdir())
 
@@ -187,6 +190,18 @@ def test_graph_numbers(demo_run):
     by_hand = {"x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0, "b": 0.5}
     assert result["neuron_grads"] == pytest.approx(by_hand)
     assert len(result["gradchecks"]) == 4 and all(result["gradchecks"].values())
+
+
+def test_backprop_numbers(demo_run):
+    out, results, stdout, _ = demo_run
+    result = results["backprop"]
+    assert result["expression_grads"] == {"a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0,
+                                          "d": -2.0, "e": -2.0}
+    assert result["neuron"] == pytest.approx(np.sqrt(0.5))
+    assert "do/dw1 += do/d(x1*w1) * d(x1*w1)/dw1 = 0.5000 * 2.0000 = 1.0000" in stdout
+    assert Image.open(out / "backprop.gif").n_frames == 12
+    assert "data:image/svg+xml" in (out / "backprop.html").read_text()
+    assert result["mlp_losses"][-1] < result["mlp_losses"][0]
 
 
 def test_a_demo_runs_alone_from_any_folder_with_the_same_numbers(demo_run, tmp_path):

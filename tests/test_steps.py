@@ -2,11 +2,7 @@
 backward's own walk, explain_backward's lines, the animation's frames and files, the
 micrograd lecture's hand-run backprop (parents, _prev, _backward)."""
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -382,19 +378,3 @@ def test_a_graph_too_large_to_animate_says_how_to_cut_it():
         mg.animate_backward(loss, max_nodes=0)
     with pytest.raises(TypeError, match="root must be a Value or a Tensor, got list"):
         mg.animate_backward([loss])
-
-
-def test_the_backprop_demo_runs_as_a_script(tmp_path):
-    # demos/backprop.py walks the lecture with these tools (it belongs with
-    # tests/test_demos.py once `python -m demos` lists it).
-    root = Path(__file__).resolve().parent.parent
-    env = dict(os.environ, PYTHONPATH=str(root), MPLBACKEND="Agg")
-    done = subprocess.run([sys.executable, "demos/backprop.py", "--fast", "--out",
-                           str(tmp_path)], cwd=root, env=env, capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "dL/da: by hand   6.0, backward()   6.0" in done.stdout
-    assert "do/dw1 += do/d(x1*w1) * d(x1*w1)/dw1 = 0.5000 * 2.0000 = 1.0000" in done.stdout
-    assert Image.open(tmp_path / "backprop.gif").n_frames == 12
-    assert "data:image/svg+xml" in (tmp_path / "backprop.html").read_text()
-    assert (tmp_path / "backprop_mlp.svg").stat().st_size > 2000

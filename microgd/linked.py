@@ -26,15 +26,14 @@ class Linked(Node):
     (``cat``, ``stack``) in ``_more_inputs``; the op's non-differentiable arguments
     (an axis, a shape, an index...) in ``_ctx``. ``_retain``: whether backward stores
     the node's gradient in ``.grad`` (leaves, and nodes that called ``retain_grad()``).
-    During a walk, ``_gathered`` holds the gradient handed to the node so far and
-    ``_sort_mark`` marks it in the sort. In-place changes are counted (see
+    A walk keeps nothing on the nodes (see ``walk``). In-place changes are counted (see
     ``changed_in_place``): ``_changed_at`` holds when the node's memory last changed in
     place (None: never; shared with its views), ``_recorded_at`` when its op ran.
     """
 
     __slots__ = ("data", "_grad", "requires_grad", "label", "_op", "_input0", "_input1",
-                 "_input2", "_more_inputs", "_ctx", "_retain", "_gathered", "_sort_mark",
-                 "_changed_at", "_recorded_at", "__weakref__")
+                 "_input2", "_more_inputs", "_ctx", "_retain", "_changed_at", "_recorded_at",
+                 "__weakref__")
 
     def _init_leaf(self, data, grad, requires_grad, label):
         self.data = data
@@ -45,8 +44,6 @@ class Linked(Node):
         self._input0 = self._input1 = self._input2 = self._more_inputs = None
         self._ctx = ()
         self._retain = False
-        self._gathered = None
-        self._sort_mark = None
         self._changed_at = None
         self._recorded_at = 0
 
@@ -111,25 +108,23 @@ def _check_unchanged(node, inputs):
 def sort(roots, grad_only=True):
     """The nodes that lead to ``roots``, each after all of its inputs.
 
-    Iterative depth-first search: no recursion limit, linear time. Nodes are marked
-    in their ``_sort_mark`` slot with tokens new to this call, which is cheaper than
-    a set of ids and needs no clean-up. A node is pushed, expanded (marked
-    ``entered``, pushed again below its inputs) and, when it comes back up, listed
-    (marked ``done``); stale duplicate pushes find it ``done``.
+    Iterative depth-first search: no recursion limit, linear time. A node is pushed,
+    expanded (marked ``_ENTERED``, pushed again below its inputs) and, when it comes
+    back up, listed (marked ``_DONE``); stale duplicate pushes find it done. The
+    marks are this call's own (a dict by id), so threads can sort one graph at once.
     """
-    entered, done = object(), object()
-    order = []
+    order, marks = [], {}
     stack = [r for r in roots if r.requires_grad or not grad_only]
     while stack:
         node = stack.pop()
-        mark = node._sort_mark
-        if mark is done:
+        mark = marks.get(id(node))
+        if mark is _DONE:
             continue
-        if mark is entered:  # its inputs are all listed: a DAG never re-enters a node
-            node._sort_mark = done
+        if mark is _ENTERED:  # its inputs are all listed: a DAG never re-enters a node
+            marks[id(node)] = _DONE
             order.append(node)
             continue
-        node._sort_mark = entered
+        marks[id(node)] = _ENTERED
         stack.append(node)
         inputs = (node._input0, node._input1, node._input2)
         if node._more_inputs is not None:
@@ -137,37 +132,37 @@ def sort(roots, grad_only=True):
         for p in inputs:
             if p is None:
                 break
-            mark = p._sort_mark
-            if mark is not entered and mark is not done and (p.requires_grad or not grad_only):
+            if id(p) not in marks and (p.requires_grad or not grad_only):
                 stack.append(p)
     return order
+
+
+_ENTERED, _DONE = "entered", "done"
 
 
 def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
     """Backward from ``roots``: seed them, sort the graph, walk it (see ``_hand_on``).
 
     With ``capture`` (a dict id(node) -> None) the gradients of those nodes go
-    there and no ``.grad`` is touched. An error part-way leaves no half-gathered
-    gradient behind; the leaves already reached keep theirs, and the nodes already
+    there and no ``.grad`` is touched. The sort's marks and the gradients gathered on
+    the way are the walk's own, so several threads can walk one graph at once. An
+    error part-way leaves no half-gathered gradient behind; the leaves already reached keep theirs, and the nodes already
     walked are freed (without retain_graph). A stepping walk closed early stops in
     the same state.
 
     A generator: it yields nothing unless ``stepping`` (see ``_hand_on``).
     """
     order = sort(roots)
+    gathered = {}  # id(node) -> the gradient handed to it so far: this walk's own
     for root, seed in zip(roots, seeds):
         if create_graph:
             seed = root._constant(seed)
-        root._gathered = seed if root._gathered is None else root._gathered + seed
-    try:
-        yield from _hand_on(order, retain_graph, create_graph, capture, stepping)
-    except BaseException:
-        for node in order:
-            node._gathered = None
-        raise
+        x = gathered.get(id(root))
+        gathered[id(root)] = seed if x is None else x + seed
+    yield from _hand_on(order, gathered, retain_graph, create_graph, capture, stepping)
 
 
-def _hand_on(order, retain_graph, create_graph, capture, stepping=False):
+def _hand_on(order, gathered, retain_graph, create_graph, capture, stepping=False):
     """The loop: each node, after all its consumers, hands its gradient to its inputs.
 
     A leaf keeps in its ``.grad`` the very array a rule made for it alone (``own``: a
@@ -182,10 +177,9 @@ def _hand_on(order, retain_graph, create_graph, capture, stepping=False):
     """
     own = set()
     for node in reversed(order):
-        g = node._gathered
+        g = gathered.pop(id(node), None)
         if g is None:  # nothing flows back through this node
             continue
-        node._gathered = None
         if capture is not None:
             if id(node) in capture:
                 capture[id(node)] = g
@@ -218,12 +212,13 @@ def _hand_on(order, retain_graph, create_graph, capture, stepping=False):
                 if pg.shape != like.shape or (pg.dtype is not like.dtype
                                               and pg.dtype != like.dtype):
                     pg = _fit(pg, like)
-                if p._gathered is None:
-                    p._gathered = pg
+                x = gathered.get(id(p))
+                if x is None:
+                    gathered[id(p)] = pg
                     if not create_graph and pg is not g and pg.base is None:
                         own.add(id(p))
                 else:
-                    p._gathered = p._gathered + pg
+                    gathered[id(p)] = x + pg
                     own.add(id(p))
                 if stepping:
                     handed.append((i, pg, _fit(vjps[i](np.ones_like(g), out, *args), like)))

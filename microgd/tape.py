@@ -183,14 +183,13 @@ def _seed(pending, tape, k, g):
 
 
 def _gather(leaf, g, gathered):
-    """Add ``g`` to what a leaf has gathered in this walk (``gathered``: such leaves)."""
+    """Add ``g`` to what a leaf has gathered in this walk (``gathered``: id -> [leaf, sum])."""
     if leaf.requires_grad:
-        x = leaf._gathered
+        x = gathered.get(id(leaf))
         if x is None:
-            leaf._gathered = g
-            gathered.append(leaf)
+            gathered[id(leaf)] = [leaf, g]
         else:
-            leaf._gathered = x + g
+            x[1] = x[1] + g
 
 
 def _hand_to(ref, g, grads, pending, gathered):
@@ -212,11 +211,12 @@ def _needs_grad(ref):
 def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
     """Backward from Value ``roots``: each tape read backwards from its highest seeded op.
 
-    Tapes are walked newest first (an op reads only its own tape and older ones). A
-    leaf gathers its gradient in ``_gathered`` during the walk; ``.grad`` (or
-    ``capture``) takes it at the end, and the walked tapes are freed then, so an
-    error part-way (or a stepping walk closed early) changes no gradient and frees
-    nothing.
+    Tapes are walked newest first (an op reads only its own tape and older ones).
+    Everything the walk gathers is its own (the gradients of each tape's nodes, and
+    ``gathered`` for the leaves), so several threads can walk one graph at once.
+    ``.grad`` (or ``capture``) takes the leaves' gradients at the end, and the
+    walked tapes are freed then, so an error part-way (or a stepping walk closed
+    early) changes no gradient and frees nothing.
 
     A generator: it yields nothing, unless ``stepping``; then it walks with
     ``steps`` and yields ``(node, g, handed)`` after each op has handed its
@@ -224,32 +224,27 @@ def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
     derivative)]`` (the local derivative is the same VJP applied to 1).
     """
     node_at = type(roots[0])._node_at
-    pending, gathered, walked = {}, [], []
+    pending, gathered, walked = {}, {}, []
     walk_tape = reference_walk if create_graph else fast_walk
-    try:
-        for root, seed in zip(roots, seeds):
-            if create_graph:
-                seed = root._constant(seed)
-            if root._tape is None:  # a leaf is its own whole graph
-                _gather(root, seed, gathered)
-            else:
-                _seed(pending, root._tape, root._index, seed)
-        while pending:
-            newest = pending.pop(max(pending, key=lambda i: pending[i].tape.serial))
-            tape, grads = newest.tape, newest.grads
-            if stepping:
-                for k, g, handed in steps(tape, grads, newest.top, pending, gathered):
-                    yield node_at(tape, k), g, [
-                        (i, c, local) for (i, _, c), (_, _, local)
-                        in zip(handed, contributions(tape, k, 1.0))]
-            else:
-                walk_tape(tape, grads, newest.top, pending, gathered,
-                          node_at if create_graph else None)
-            walked.append((tape, grads))
-    except BaseException:
-        for leaf in gathered:
-            leaf._gathered = None
-        raise
+    for root, seed in zip(roots, seeds):
+        if create_graph:
+            seed = root._constant(seed)
+        if root._tape is None:  # a leaf is its own whole graph
+            _gather(root, seed, gathered)
+        else:
+            _seed(pending, root._tape, root._index, seed)
+    while pending:
+        newest = pending.pop(max(pending, key=lambda i: pending[i].tape.serial))
+        tape, grads = newest.tape, newest.grads
+        if stepping:
+            for k, g, handed in steps(tape, grads, newest.top, pending, gathered):
+                yield node_at(tape, k), g, [
+                    (i, c, local) for (i, _, c), (_, _, local)
+                    in zip(handed, contributions(tape, k, 1.0))]
+        else:
+            walk_tape(tape, grads, newest.top, pending, gathered,
+                      node_at if create_graph else None)
+        walked.append((tape, grads))
     for tape, grads in walked:
         if not retain_graph:
             tape.freed.append(grads)
@@ -259,8 +254,7 @@ def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
             for key in capture:
                 if type(key) is tuple and key[0] == id(tape):
                     capture[key] = grads[key[1]]
-    for leaf in gathered:
-        g, leaf._gathered = leaf._gathered, None
+    for leaf, g in gathered.values():
         if capture is None:
             leaf._leaf_grad = leaf._leaf_grad + g
         elif id(leaf) in capture:
@@ -360,12 +354,11 @@ def fast_walk(tape, grads, top, pending, gathered, node_at=None):
                 grads[ra] = ga if x is None else x + ga
             elif ra._tape is None:  # a leaf
                 if ra.requires_grad:
-                    x = ra._gathered
+                    x = gathered.get(id(ra))
                     if x is None:
-                        ra._gathered = ga
-                        gathered.append(ra)
+                        gathered[id(ra)] = [ra, ga]
                     else:
-                        ra._gathered = x + ga
+                        x[1] += ga
             else:  # a node of an older tape
                 _seed(pending, ra._tape, ra._index, ga)
         if rb is not None:
@@ -374,12 +367,11 @@ def fast_walk(tape, grads, top, pending, gathered, node_at=None):
                 grads[rb] = gb if x is None else x + gb
             elif rb._tape is None:
                 if rb.requires_grad:
-                    x = rb._gathered
+                    x = gathered.get(id(rb))
                     if x is None:
-                        rb._gathered = gb
-                        gathered.append(rb)
+                        gathered[id(rb)] = [rb, gb]
                     else:
-                        rb._gathered = x + gb
+                        x[1] += gb
             else:
                 _seed(pending, rb._tape, rb._index, gb)
 

@@ -154,18 +154,18 @@ class Value(Operators, Node):
     A Value made by an op is a handle onto its thread's tape (``_tape``, at its
     op's ``_index``), where its op, inputs, gradient and label are kept; a leaf has
     ``_tape`` None and keeps its gradient (``_leaf_grad``), its label (``_leaf_label``)
-    and, during a backward, the gradient gathered so far (``_gathered``).
+    (the gradient a backward gathers for it is the walk's own: see tape.walk).
     """
 
     __slots__ = ("data", "requires_grad", "_leaf_grad", "_leaf_label", "_tape", "_index",
-                 "_gathered", "_parents_cache", "__weakref__")
+                 "_parents_cache", "__weakref__")
 
     def __init__(self, data, label="", requires_grad=True):
         self.data = _as_float(data)
         self.requires_grad = bool(requires_grad)
         self._leaf_grad = 0.0
         self._leaf_label = checked_label(label)
-        self._tape = self._index = self._gathered = None
+        self._tape = self._index = None
 
     def __repr__(self):
         label = self.label
@@ -307,7 +307,7 @@ def _constant(d):
     out = _new(Value)
     out.data = d
     out.requires_grad = False
-    out._tape = out._index = out._gathered = None
+    out._tape = out._index = None
     out._leaf_grad = 0.0
     out._leaf_label = ""
     return out

@@ -335,3 +335,67 @@ def test_parents_and_prev_name_the_inputs():
 def test_values_hash_by_identity():
     a, b = Value(1.0), Value(1.0)
     assert len({a, b, a}) == 2 and hash(a) == object.__hash__(a)
+
+
+# --- threads: backward state belongs to the call ----------------------------------------------
+
+def _in_threads(work, n=3, repeats=20):
+    """Run work(i) in n threads, each ``repeats`` times at once; the results by thread."""
+    results = [[] for _ in range(n)]
+    start = threading.Barrier(n)
+
+    def run(i):
+        start.wait()
+        for _ in range(repeats):
+            results[i].append(work(i))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_threads_backpropagate_through_one_shared_tensor_graph():
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.normal(size=(4, 5)), requires_grad=True)
+    y = x
+    for k in range(100):  # a 300-op graph, every thread walks all of it
+        y = (y * 0.9 + 0.1).tanh() * (1.0 + 0.001 * k)
+    root = y.sum()
+    (expected,) = mg.grad(root, x, retain_graph=True)
+    for got in _in_threads(lambda i: mg.grad(root, x, retain_graph=True)[0]):
+        for g in got:
+            np.testing.assert_array_equal(g, expected)
+
+
+def test_threads_backpropagate_through_one_shared_value_graph():
+    w = Value(0.7)
+    out = w
+    for k in range(200):
+        out = (out * 0.9 + w * 0.1).tanh() + 0.01 * k
+    (expected,) = mg.grad(out, [w], retain_graph=True)
+    for got in _in_threads(lambda i: mg.grad(out, [w], retain_graph=True)[0]):
+        assert got == [expected] * len(got)
+
+
+def test_threads_train_separate_models_at_once():
+    def train(i, steps=30):
+        w = Tensor(np.full(3, 0.5), requires_grad=True)
+        v = Value(0.5)
+        x = np.linspace(-1, 1, 12).reshape(4, 3)
+        for _ in range(steps):
+            w.grad, v.grad = None, 0.0
+            ((Tensor(x) @ w - 1.0) ** 2).mean().backward()
+            ((v * v - 2.0) ** 2).backward()
+            with mg.no_grad():
+                w -= 0.1 * w.grad
+            v.data -= 0.01 * v.grad
+        return w.data.copy(), v.data
+
+    alone = train(-1)
+    for got in _in_threads(train, n=3, repeats=2):
+        for w, v in got:
+            np.testing.assert_array_equal(w, alone[0])
+            assert v == alone[1]

@@ -146,9 +146,9 @@ def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
     With ``capture`` (a dict id(node) -> None) the gradients of those nodes go
     there and no ``.grad`` is touched. The sort's marks and the gradients gathered on
     the way are the walk's own, so several threads can walk one graph at once. An
-    error part-way leaves no half-gathered gradient behind; the leaves already reached keep theirs, and the nodes already
-    walked are freed (without retain_graph). A stepping walk closed early stops in
-    the same state.
+    error part-way leaves no half-gathered gradient behind; the leaves already
+    reached keep theirs, and the nodes already walked are freed (without
+    retain_graph). A stepping walk closed early stops in the same state.
 
     A generator: it yields nothing unless ``stepping`` (see ``_hand_on``).
     """

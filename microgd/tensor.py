@@ -161,6 +161,24 @@ class Tensor(InPlace, ShapeMethods, Reductions, Operators, Linked):
         out._changed_at = _shared_version(self)
         return out
 
+    def __reduce__(self):
+        # pickle: a leaf as its data, requires_grad, .grad and label; a node's graph
+        # holds the ops' functions, which do not pickle.
+        if self._op is not None:
+            raise TypeError(f"cannot pickle a Tensor made by an op ('{self._op.name}'): "
+                            "pickle t.detach() instead, or save a state_dict with mg.save")
+        return (_rebuilt, (type(self), self.data, self.requires_grad, self.grad, self.label))
+
+    def __deepcopy__(self, memo):
+        if self._op is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               f"support the deepcopy protocol; this one was made by "
+                               f"'{self._op.name}': deepcopy t.detach() instead")
+        grad = None if self.grad is None else self.grad.data.copy()
+        copied = _rebuilt(type(self), self.data.copy(), self.requires_grad, grad, self.label)
+        memo[id(self)] = copied
+        return copied
+
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
         self._retain = True
@@ -321,7 +339,20 @@ def _matmul(a, b):
     return _make(data, array_ops.MATMUL, (a, b))
 
 
+def _rebuilt(cls, data, requires_grad, grad, label):
+    """A leaf of class ``cls`` (Tensor, nn.Parameter) from what pickle and deepcopy keep."""
+    t = cls.__new__(cls)
+    t._init_leaf(data, None, requires_grad, label)
+    t.grad = grad
+    return t
+
+
 def _raw_index(index):
+    """The index as numpy takes it, its arrays and lists copied: the graph keeps the
+    index for backward, so a later change to the caller's array must not move it."""
     if isinstance(index, tuple):
-        return tuple(ops.data_of(i) for i in index)
-    return ops.data_of(index)
+        return tuple(_raw_index(i) for i in index)
+    index = ops.data_of(index)
+    if isinstance(index, (list, np.ndarray)):
+        return np.array(index)
+    return index

@@ -256,6 +256,14 @@ class Value(Operators, Node):
     def __float__(self):
         return self.data
 
+    def __reduce__(self):
+        # pickle and deepcopy: a leaf as its data, label, requires_grad and grad; a node
+        # lives on its thread's tape, which holds the ops' functions.
+        if self._tape is not None:
+            raise TypeError(f"cannot pickle or copy a Value made by an op "
+                            f"('{self._op.name}'): use .detach() (a constant with its data)")
+        return (_leaf, (self.data, self._leaf_label, self.requires_grad, self._leaf_grad))
+
     def item(self):
         """The data as a Python float."""
         return self.data
@@ -300,6 +308,13 @@ class Value(Operators, Node):
 
 for _op in ops.METHODS:  # exp, log, tanh...: each op's recording function is the method
     setattr(Value, _op.method, _BUILDERS[_op])
+
+
+def _leaf(data, label, requires_grad, grad):
+    """A leaf Value from what pickle keeps."""
+    leaf = Value(data, label, requires_grad)
+    leaf.grad = grad
+    return leaf
 
 
 def _constant(d):

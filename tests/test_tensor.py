@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import microgd as mg
 from microgd import Tensor, Value
 
 
@@ -192,3 +193,112 @@ def test_truth_float_and_numpy_conversion():
     a = np.ones(2)
     a -= 0.5 * Tensor([2.0, 4.0])  # the lesson's a.data -= lr * a.grad
     np.testing.assert_array_equal(a, [0.0, -1.0])
+
+
+# --- issue 14's repros: indices, copies, pickles ----------------------------------------------
+
+@pytest.mark.parametrize("make_index", [np.array, list, lambda v: Tensor(v, dtype=np.int64)],
+                         ids=["array", "list", "Tensor"])
+def test_an_index_changed_after_the_forward_does_not_move_the_gradient(make_index):
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    idx = make_index([0, 1])
+    y = x[idx]
+    if isinstance(idx, Tensor):
+        idx.data[0] = 2
+    else:
+        idx[0] = 2
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0, 0.0])
+
+
+def test_deepcopy_copies_leaves_and_refuses_graphs_without_recursion():
+    import copy
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x * 2.0).sum().backward()
+    c = copy.deepcopy(x)
+    assert c is not x and c.requires_grad and c.data is not x.data
+    np.testing.assert_array_equal(c.grad, [2.0, 2.0])
+    assert c.grad.data is not x.grad.data
+    y = x
+    for _ in range(5000):
+        y = y * 1.0
+    with pytest.raises(RuntimeError, match="graph leaves.*made by '\\*'"):
+        copy.deepcopy(y)
+    model = mg.nn.Linear(2, 3)
+    twin = copy.deepcopy(model)
+    assert type(twin.weight) is type(model.weight) and twin.weight is not model.weight
+    np.testing.assert_array_equal(twin.weight.data, model.weight.data)
+
+
+def test_leaves_pickle_and_graphs_refuse_clearly():
+    import pickle
+    x = Tensor([1.0, 2.0], requires_grad=True, label="x")
+    x.grad = np.array([0.5, 0.5])
+    back = pickle.loads(pickle.dumps(x))
+    assert back.requires_grad and back.label == "x"
+    np.testing.assert_array_equal(back.data, x.data)
+    np.testing.assert_array_equal(back.grad, x.grad)
+    p = pickle.loads(pickle.dumps(mg.nn.Parameter(Tensor([1.0]))))
+    assert type(p) is mg.nn.Parameter and p.requires_grad
+    with pytest.raises(TypeError, match="cannot pickle a Tensor made by an op \\('\\*'\\)"):
+        pickle.dumps(x * 2.0)
+    v = Value(2.0, label="v")
+    v.grad = 3.0
+    w = pickle.loads(pickle.dumps(v))
+    assert (w.data, w.label, w.grad, w.requires_grad) == (2.0, "v", 3.0, True)
+    assert pickle.loads(pickle.dumps((v * 2.0).detach())).data == 4.0
+    with pytest.raises(TypeError, match="cannot pickle or copy a Value made by an op \\('\\*'\\)"):
+        pickle.dumps(v * 2.0)
+
+
+def test_weights_changed_between_forward_and_backward_are_refused():
+    # issue 14's first repro: the gradient would silently come from the updated weights
+    x = Tensor(np.ones((3, 2)), requires_grad=True)
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (x @ w).sum()
+    w.grad = np.ones(2)
+    mg.optim.SGD([w], lr=1.0).step()
+    with pytest.raises(RuntimeError, match="backward through 'matmul': input of shape \\(2,\\), "
+                                           "saved for the backward, was modified by an in-place"):
+        loss.backward()
+    y = x.exp()
+    with mg.no_grad():
+        y.mul_(2.0)  # exp's backward reads its result
+    with pytest.raises(RuntimeError, match="'exp': its result"):
+        y.sum().backward()
+    z = x + 1.0
+    with mg.no_grad():
+        x.add_(1.0)  # + saves nothing: its backward is still right
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.ones((3, 2)))
+
+
+def test_in_place_ops_follow_pytorchs_rules():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="sub_: a leaf Tensor that requires grad is being used "
+                                           "in an in-place operation"):
+        w.sub_(1.0)
+    with pytest.raises(RuntimeError, match="add_: this Tensor is part of a graph \\('\\*' made it"):
+        (w * 2.0).add_(1.0)
+    y = w * 2.0
+    y += 1.0  # a new node, as y = y + 1
+    assert y.op == "+"
+    with mg.no_grad():
+        w -= 0.5  # the lesson's update: in place
+    np.testing.assert_array_equal(w.data, [0.5, 1.5])
+    x = Tensor(np.ones((4, 2)))
+    x[:, 0].uniform_(-1.0, 1.0)  # lesson 3: a view changes its base
+    assert np.all(x.data[:, 1] == 1.0) and np.all(np.abs(x.data[:, 0]) <= 1.0)
+    assert not np.all(x.data[:, 0] == 1.0)
+    i = Tensor([1, 2], dtype=np.int64)
+    with pytest.raises(RuntimeError, match="add_: cannot write the result into this tensor of "
+                                           "shape \\(2,\\) and dtype int64"):
+        i.add_(0.5)
+    t = Tensor([1.0, 2.0])
+    assert t.zero_() is t and t.fill_(3.0).tolist() == [3.0, 3.0]
+    assert t.copy_([1, 2]).tolist() == [1.0, 2.0] and t.clamp_(max=1.5).tolist() == [1.0, 1.5]
+    a = Tensor([1.0])
+    a.grad = None
+    assert a.requires_grad_().requires_grad
+    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype"):
+        i.requires_grad_()

@@ -11,7 +11,17 @@ Freeing: a walk without retain_graph replaces each node's op by the op's spent
 twin (``op.live`` is False). The node still names its op for drawings, and a
 second walk through it raises GraphFreedError. Example: ``y = (x * x).sum();
 y.backward()`` leaves y's op and x * x's op spent; ``y.backward()`` again raises.
+The arrays the graph saved (its intermediate Tensors' data) are released one
+freeing backward later, if the root is still alive then (``losses.append(loss)``):
+each intermediate Tensor that only the graph holds is replaced by its structure
+(op, shape, label), so a drawing of the old graph shows structure only. The last
+graph keeps its data, to be drawn after its backward; a graph nobody keeps dies
+by reference counting, as always.
 """
+
+import sys
+import threading
+import weakref
 
 import numpy as np
 
@@ -160,6 +170,66 @@ def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
         x = gathered.get(id(root))
         gathered[id(root)] = seed if x is None else x + seed
     yield from _hand_on(order, gathered, retain_graph, create_graph, capture, stepping)
+    if not retain_graph:
+        _release_the_last_freed_graph(roots)
+
+
+class Released(np.ndarray):
+    """The data of a Tensor whose graph was freed and released: its shape and dtype,
+    no values (a read-only view of one zero). Drawings show such nodes as structure."""
+
+
+_last_freed = threading.local()  # per thread: weak references to the last freed roots
+
+
+def _release_the_last_freed_graph(roots):
+    """Release what the graph freed before this one saved, if its root is still alive."""
+    last = getattr(_last_freed, "roots", ())
+    _last_freed.roots = [weakref.ref(r) for r in roots]
+    for ref in last:
+        root = ref()
+        if root is not None:
+            _release(root)
+
+
+def _release(root):
+    """Replace each intermediate that only ``root``'s freed graph holds by its structure."""
+    order = sort([root], grad_only=False)
+    consumers = _consumers(order)
+    structure = {}
+    for node in order:
+        if node is root or node._op is None or node._op.live or node._retain:
+            continue
+        # Held by its consumers here, by ``order``, the loop and getrefcount: else by
+        # someone else too, whose Tensor must keep its data.
+        if sys.getrefcount(node) == consumers.get(id(node), 0) + 3:
+            structure[id(node)] = _structure_of(node)
+    for node in order:
+        inputs = node._parents
+        if any(id(p) in structure for p in inputs):
+            node._link(node._op, [structure.get(id(p), p) for p in inputs])
+    for node in order:
+        husk = structure.get(id(node))
+        if husk is not None:
+            husk._link(node._op, [structure.get(id(p), p) for p in node._parents])
+
+
+def _consumers(order):
+    """id(node) -> how many input slots of the nodes in ``order`` hold it (a function
+    of its own: its loop variables must not hold a node while references are counted)."""
+    counts = {}
+    for node in order:
+        for p in node._parents:
+            counts[id(p)] = counts.get(id(p), 0) + 1
+    return counts
+
+
+def _structure_of(node):
+    husk = object.__new__(type(node))
+    zero = np.zeros((), node.data.dtype)
+    husk._init_leaf(np.broadcast_to(zero, node.data.shape).view(Released), None,
+                    node.requires_grad, node.label)
+    return husk
 
 
 def _hand_on(order, gathered, retain_graph, create_graph, capture, stepping=False):

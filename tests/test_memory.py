@@ -7,10 +7,13 @@ off, run a step, and ask it what it would have had to free.
 """
 
 import gc
+import os
+import pathlib
 
 import numpy as np
 import pytest
 
+import microgd as mg
 from microgd import Tensor, Value, nn, optim
 from microgd.nn import functional as F
 
@@ -105,3 +108,71 @@ def test_the_check_sees_a_cycle():
         holder.append(holder)
 
     assert "microgd.value.Value" in describe(cyclic_garbage(step))
+
+
+def _rss_growth(step, steps):
+    """How much the process's resident memory grew over ``steps`` calls of ``step``."""
+    statm = pathlib.Path("/proc/self/statm")
+    if not statm.exists():
+        pytest.skip("needs Linux's /proc/self/statm")
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def rss():
+        return int(statm.read_text().split()[1]) * page
+
+    for _ in range(20):  # warm up: lazy imports, the allocator's pools
+        step()
+    gc.collect()
+    before = rss()
+    for _ in range(steps):
+        step()
+    gc.collect()
+    return rss() - before
+
+
+def test_keeping_every_steps_loss_keeps_structure_not_arrays():
+    # Issue 14: losses.append(loss) kept each step's graph, ~3 MB a step on the lesson's
+    # 1-100-100-1 MLP. Its saved arrays are released one backward later; its structure stays.
+    rng = np.random.default_rng(0)
+    X, y = Tensor(rng.random((100, 1))), Tensor(rng.random((100, 1)))
+    model = nn.MLP(1, [100, 100, 1])
+    optimizer = optim.SGD(model.parameters(), lr=0.01)
+    losses = []
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(X), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss)
+
+    growth = _rss_growth(step, 1000)
+    assert growth < 5e6, f"{growth / 1e6:.1f} MB kept by 1,000 losses"
+    from microgd.linked import Released
+    order = mg.autograd.toposort([losses[0]], grad_only=False)
+    assert [n.op for n in order if n.op] == ["linear", "relu", "linear", "relu", "linear", "mse"]
+    assert all(isinstance(n.data, Released) for n in order if n.op and n is not losses[0])
+    assert losses[0].item() > losses[-1].item()  # the losses themselves keep their data
+
+
+def test_a_kept_intermediate_keeps_its_data():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3.0  # the user holds h: its data must stay, as in PyTorch
+    first = (h.exp() * 2.0).sum()
+    first.backward()
+    (x * 1.0).sum().backward()  # the next freeing backward releases first's graph
+    np.testing.assert_array_equal(h.data, [3.0, 6.0])
+    exp_node = first._parents[0]._parents[0]
+    from microgd.linked import Released
+    assert isinstance(exp_node.data, Released) and exp_node.shape == (2,)
+    assert exp_node._parents == (h,)
+
+
+def test_a_released_graph_is_drawn_as_structure():
+    pytest.importorskip("graphviz")
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    first = ((x * 3.0).exp() * 2.0).sum()
+    first.backward()
+    (x * 1.0).sum().backward()
+    source = mg.draw_graph(first).source
+    assert source.count("data freed") == 3 and "exp" in source

@@ -5,6 +5,7 @@ import re
 import numpy as np
 
 from ..autograd import toposort
+from ..linked import Released
 from ..tensor import Tensor
 from ..value import Value
 from ._fold import Group, cost, fold
@@ -271,7 +272,9 @@ class _Drawing:
         show_grad = self.show_grad and node.requires_grad and grad is not None
         if isinstance(node.data, np.ndarray):
             fields.append(f"{node.data.shape} {node.data.dtype}")
-            if self.show_data:
+            if isinstance(node.data, Released):  # a graph freed and released: no values
+                fields.append("data freed")
+            elif self.show_data:
                 fields.append("data " + summary(node.data))
             if show_grad:
                 fields.append("grad " + summary(np.asarray(grad)))

@@ -261,7 +261,7 @@ def _hand_on(order, gathered, retain_graph, create_graph, capture, stepping=Fals
         if not op.live:
             raise graph_freed(op)
         inputs, ctx = node._parents, node._ctx
-        if op.saves:
+        if op.saves and clock[0] > node._recorded_at:  # something changed in place since
             _check_unchanged(node, inputs)
         # The rules see raw arrays in a plain backward, and the nodes themselves (so
         # that the backward pass is recorded) under create_graph.

@@ -183,13 +183,11 @@ def _seed(pending, tape, k, g):
 
 
 def _gather(leaf, g, gathered):
-    """Add ``g`` to what a leaf has gathered in this walk (``gathered``: id -> [leaf, sum])."""
+    """Add ``g`` to what a leaf has gathered in this walk (``gathered``: leaf -> sum;
+    a Value hashes and compares by identity)."""
     if leaf.requires_grad:
-        x = gathered.get(id(leaf))
-        if x is None:
-            gathered[id(leaf)] = [leaf, g]
-        else:
-            x[1] = x[1] + g
+        x = gathered.get(leaf)
+        gathered[leaf] = g if x is None else x + g
 
 
 def _hand_to(ref, g, grads, pending, gathered):
@@ -254,7 +252,7 @@ def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
             for key in capture:
                 if type(key) is tuple and key[0] == id(tape):
                     capture[key] = grads[key[1]]
-    for leaf, g in gathered.values():
+    for leaf, g in gathered.items():
         if capture is None:
             leaf._leaf_grad = leaf._leaf_grad + g
         elif id(leaf) in capture:
@@ -354,11 +352,8 @@ def fast_walk(tape, grads, top, pending, gathered, node_at=None):
                 grads[ra] = ga if x is None else x + ga
             elif ra._tape is None:  # a leaf
                 if ra.requires_grad:
-                    x = gathered.get(id(ra))
-                    if x is None:
-                        gathered[id(ra)] = [ra, ga]
-                    else:
-                        x[1] += ga
+                    x = gathered.get(ra)
+                    gathered[ra] = ga if x is None else x + ga
             else:  # a node of an older tape
                 _seed(pending, ra._tape, ra._index, ga)
         if rb is not None:
@@ -367,11 +362,8 @@ def fast_walk(tape, grads, top, pending, gathered, node_at=None):
                 grads[rb] = gb if x is None else x + gb
             elif rb._tape is None:
                 if rb.requires_grad:
-                    x = gathered.get(id(rb))
-                    if x is None:
-                        gathered[id(rb)] = [rb, gb]
-                    else:
-                        x[1] += gb
+                    x = gathered.get(rb)
+                    gathered[rb] = gb if x is None else x + gb
             else:
                 _seed(pending, rb._tape, rb._index, gb)
 

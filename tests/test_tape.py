@@ -246,7 +246,7 @@ def test_contributions_are_an_ops_vjps_and_steps_run_newest_first():
     gathered = {}
     walked = list(tape.steps(t, grads, z._index, {}, gathered))
     assert [k for k, _, _ in walked] == [z._index, y._index]
-    assert gathered == {id(x): [x, 24.0]}
+    assert gathered == {x: 24.0}
     z.backward()
     with pytest.raises(mg.GraphFreedError, match="'\\*\\*' node"):
         tape.contributions(t, z._index, 1.0)

@@ -1,5 +1,7 @@
 """Tensors print as PyTorch prints them: the same text as torch's repr (float32 default)."""
 
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -189,3 +191,11 @@ def test_the_default_dtype_decides_the_suffix_as_in_pytorch():
             assert repr(mg.tensor(x.astype(dtype))) == repr(torch.tensor(x.astype(dtype)))
     finally:
         torch.set_default_dtype(torch.float32)
+
+
+def test_the_readmes_from_pytorch_example(capsys, float32_default):
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("## From PyTorch", 1)[1].split("```python\n", 1)[1].split("```")[0]
+    exec(compile(block, "README From PyTorch", "exec"), {})
+    expected = [line.split("# ", 1)[1] for line in block.splitlines() if line.startswith("print")]
+    assert capsys.readouterr().out.splitlines() == expected

@@ -96,7 +96,7 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
         raise TypeError(f"full: fill_value must be a number, got "
                         f"{type(fill_value).__name__} {fill_value!r:.60}")
     dtype = _inferred(fill_value, dtype, copy=False).dtype
-    return _filled("full", (size,), fill_value, dtype, requires_grad, device)
+    return _filled("full", _size_tuple("full", size), fill_value, dtype, requires_grad, device)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None):
@@ -129,7 +129,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
     if dtype is None:
         integral = all(isinstance(x, numbers.Integral) for x in (start, end, step))
         dtype = int64 if integral else get_default_dtype()
-    data = np.arange(start, end, step, dtype=np.float64).astype(as_dtype(dtype, "arange"))
+    data = np.arange(start, end, step).astype(as_dtype(dtype, "arange"))
     return _leaf(data, requires_grad, device, "arange")
 
 
@@ -175,7 +175,7 @@ def randint(low=0, high=None, size=None, dtype=None, requires_grad=False, device
     if low >= high:
         raise ValueError(f"randint: random_ expects 'from' to be less than 'to', but got "
                          f"from={low} >= to={high}")
-    shape = _size("randint", (size,))
+    shape = _size_tuple("randint", size)
     data = generator().integers(low, high, shape).astype(_dtype(dtype, int64))
     return _leaf(data, requires_grad, device, "randint")
 
@@ -279,6 +279,14 @@ def _size(name, size):
         raise RuntimeError(f"{name}: trying to create a tensor with a negative dimension: "
                            f"size {list(size)}")
     return tuple(int(n) for n in size)
+
+
+def _size_tuple(name, size):
+    """A shape given as one argument: PyTorch takes a tuple or list there, not an int."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"{name}: size must be a tuple or list of ints, as {name}(..., (2, 3)) "
+                        f"or (5,); got {type(size).__name__} {size!r:.60}")
+    return _size(name, tuple(size))
 
 
 def _is_int(x):

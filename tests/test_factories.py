@@ -154,6 +154,8 @@ def test_like_factories_take_shape_and_dtype():
     (lambda: mg.zeros("3"), TypeError, "got str '3'"),
     (lambda: mg.zeros(2, dtype="complex"), TypeError, "unknown dtype 'complex'"),
     (lambda: mg.full((2,), "a"), TypeError, "fill_value must be a number, got str"),
+    (lambda: mg.full(3, 1.0), TypeError, r"full: size must be a tuple or list of ints, as "
+                                         r"full\(..., \(2, 3\)\) or \(5,\); got int 3"),
     (lambda: mg.eye(-2), ValueError, "eye: n must be a non-negative int, got -2"),
     (lambda: mg.zeros_like([1.0]), TypeError, "zeros_like: input must be a Tensor, got list"),
     (lambda: mg.rand_like(mg.tensor([1])), TypeError, "dtype must be float32 or float64, got "
@@ -231,6 +233,7 @@ def test_randint_and_randperm():
     (lambda: mg.rand(2, dtype=mg.long), TypeError, "rand: draws floating numbers"),
     (lambda: mg.randn(-2), RuntimeError, "randn: trying to create a tensor with a negative"),
     (lambda: mg.randint(10), TypeError, "randint: missing the size"),
+    (lambda: mg.randint(3, 10), TypeError, "randint: size must be a tuple or list of ints"),
     (lambda: mg.randint(5, 5, (2,)), ValueError, "from=5 >= to=5"),
     (lambda: mg.randint(1.5, (2,)), TypeError, "randint: high must be an int, got float"),
     (lambda: mg.randperm(-1), ValueError, "randperm: n must be a non-negative int, got -1"),

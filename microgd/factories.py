@@ -134,7 +134,11 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
-    """``steps`` numbers evenly spaced from ``start`` to ``end`` (both included)."""
+    """``steps`` numbers evenly spaced from ``start`` to ``end`` (both included).
+
+    Computed in float64, then rounded to ``dtype`` (PyTorch's float32 kernel may differ
+    in the last bit).
+    """
     if not _is_int(steps) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
     data = np.linspace(start, end, steps).astype(_dtype(dtype))

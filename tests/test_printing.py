@@ -137,6 +137,28 @@ def test_repr_equals_torchs(name, float32_default):
         assert str(ours) == str(theirs)
 
 
+def _random_array(rng):
+    shape = tuple(rng.integers(1, 12, rng.integers(0, 4)))
+    kind = rng.integers(0, 4)
+    if kind == 0:
+        return rng.integers(-10 ** rng.integers(1, 12), 10 ** rng.integers(1, 12), shape)
+    if kind == 1:
+        return rng.random(shape) > 0.5
+    a = rng.standard_normal(shape) * 10.0 ** rng.integers(-9, 9, shape if kind == 2 else ())
+    if a.size > 2:
+        a.flat[rng.integers(0, a.size, 2)] = rng.choice([np.nan, np.inf, -np.inf, 0.0], 2)
+    return a.astype(rng.choice([np.float32, np.float64, np.float16]))
+
+
+def test_repr_equals_torchs_on_random_arrays(float32_default):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        with np.errstate(over="ignore"):  # float16 overflows to inf, for torch as for us
+            array = _random_array(rng)
+        assert repr(mg.tensor(array)) == repr(torch.tensor(array)), array
+
+
 def _graphs(lib, functional, softplus):
     """Nodes made by each op on the same numbers, in either library."""
     rng = np.random.default_rng(1)

@@ -43,14 +43,18 @@ def as_tensor(data, dtype=None, device=None):
     """``data`` as a Tensor: a Tensor or array of that dtype is shared, not copied.
 
     Args:
-        data: a Tensor (returned as it is when its dtype matches), an array (shared when
-            its dtype matches), numbers or nested lists (copied).
+        data: a Tensor (returned as it is when its dtype matches, else converted, the
+            conversion recorded if it requires grad), an array (shared when its dtype
+            matches), numbers or nested lists (copied).
         dtype: the dtype, or None (default) to infer it as ``tensor`` does.
         device: "cpu" or None. Default None.
     """
     _check_device(device)
-    if isinstance(data, Tensor) and (dtype is None or as_dtype(dtype) == data.dtype):
-        return data
+    if isinstance(data, Tensor):
+        if dtype is None or as_dtype(dtype) == data.dtype:
+            return data
+        if data.requires_grad:
+            return data.astype(dtype)  # recorded, as PyTorch's data.to(dtype)
     return _leaf(_inferred(data, dtype, copy=False), False, None, "as_tensor")
 
 

@@ -108,6 +108,10 @@ def test_as_tensor_shares_when_it_can():
     t = mg.tensor([1.0])
     assert mg.as_tensor(t) is t
     assert mg.as_tensor(t, dtype=mg.float32).dtype == mg.float32
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = mg.as_tensor(x, dtype=mg.float32)
+    y.sum().backward()
+    assert y.dtype == mg.float32 and x.grad.tolist() == [1.0, 1.0]
     assert mg.as_tensor([1, 2]).dtype == mg.int64
 
 

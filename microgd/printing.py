@@ -80,7 +80,7 @@ BACKWARD_NAMES = {
                             "MaxBackward0" if len(node._ctx[0]) == 1 else "AmaxBackward0"),
     "min": lambda node, x: ("MinBackward1" if node._ctx[0] is None else
                             "MinBackward0" if len(node._ctx[0]) == 1 else "AminBackward0"),
-    "reshape": lambda node, x: ("ViewBackward0" if np.shares_memory(node.data, x.data)
+    "reshape": lambda node, x: ("ViewBackward0" if np.may_share_memory(node.data, x.data)
                                 else "UnsafeViewBackward0"),
     "transpose": "PermuteBackward0",
     "index": lambda node, x: _index_name(node._ctx[0]),

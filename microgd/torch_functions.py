@@ -3,8 +3,9 @@
 
 Each function is its Tensor method, called on ``input`` with the same arguments
 (``mg.sum(x, 0)`` is ``x.sum(0)``), so every op keeps one definition. The few written
-out are those whose top-level form means something else: ``max(a, b)`` is elementwise,
-``transpose(x, dim0, dim1)`` swaps two dimensions, ``mm`` takes matrices only.
+out are those whose top-level form means more: ``max(a, b)`` is elementwise, ``pow(2, x)``
+takes a number first, ``transpose(x, dim0, dim1)`` swaps two dimensions (the method is
+numpy's permutation), ``mm`` takes matrices only.
 """
 
 import numpy as np
@@ -47,7 +48,6 @@ sqrt = _method("sqrt")
 clamp = _method("clamp")
 maximum = _method("maximum")
 minimum = _method("minimum")
-pow = _method("pow")
 sum = _method("sum")
 mean = _method("mean")
 argmax = _method("argmax")
@@ -78,6 +78,14 @@ def mm(input, mat2):
             raise RuntimeError(f"mm: {name} must be a matrix (2-D), got shape {t.shape} "
                                "(mg.matmul takes 1-D and batched tensors)")
     return input @ mat2
+
+
+def pow(input, exponent):
+    """``input.pow(exponent)``; a number ``input`` with a Tensor ``exponent`` is
+    ``input ** exponent``, as in PyTorch."""
+    if isinstance(exponent, Tensor) and not isinstance(input, Tensor):
+        return input ** exponent
+    return _tensor(input, "pow").pow(exponent)
 
 
 def max(input, *args, **kwargs):

@@ -45,6 +45,12 @@ def test_max_and_min_of_two_tensors_are_elementwise():
     assert mg.maximum(a, b).tolist() == [3.0, 5.0] and mg.minimum(a, b).tolist() == [1.0, 2.0]
 
 
+def test_pow_of_a_number_and_a_tensor():
+    x = _x()
+    mg.pow(2.0, x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2.0 ** X * np.log(2.0))
+
+
 def test_transpose_swaps_two_dimensions_as_pytorchs():
     x = mg.zeros(2, 3, 4)
     assert mg.transpose(x, 0, 2).shape == (4, 3, 2)

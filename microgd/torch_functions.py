@@ -4,8 +4,8 @@
 Each function is its Tensor method, called on ``input`` with the same arguments
 (``mg.sum(x, 0)`` is ``x.sum(0)``), so every op keeps one definition. The few written
 out are those whose top-level form means more: ``max(a, b)`` is elementwise, ``pow(2, x)``
-takes a number first, ``transpose(x, dim0, dim1)`` swaps two dimensions (the method is
-numpy's permutation), ``mm`` takes matrices only.
+takes a number first, ``transpose(x, dim0, dim1)`` swaps two dimensions (PyTorch's,
+whatever Tensor.transpose does), ``mm`` takes matrices only.
 """
 
 import numpy as np

@@ -20,6 +20,17 @@ from .nn import functional
 from .allocator import keep_freed_memory
 from .random import manual_seed
 from .serialization import load, save
+from . import cuda
+from .torch_functions import (abs, allclose, argmax, argmin, clamp, clone, cos,  # noqa: A004
+                              equal, exp, flatten, is_tensor, log, log_softmax, matmul, max,
+                              maximum, mean, min, minimum, mm, norm, numel, permute, pow,
+                              relu, reshape, sigmoid, sin, softmax, sqrt, squeeze, std, sum,
+                              tanh, transpose, unsqueeze, var)
+# Last, so that `mg.tensor` is the factory, as `torch.tensor`, not the submodule
+# microgd/tensor.py (which `from microgd.tensor import Tensor` still finds).
+from .factories import (arange, as_tensor, empty, empty_like, eye, from_numpy, full,
+                        full_like, linspace, ones, ones_like, rand, rand_like, randint, randn,
+                        randn_like, randperm, tensor, zeros, zeros_like)
 
 __version__ = "0.1.0"
 
@@ -32,7 +43,14 @@ __all__ = [
     "backward_steps", "explain_backward", "animate_backward",
     "draw_graph", "draw_dot", "draw_network",
     "nn", "optim", "functional", "data", "utils", "manual_seed", "save", "load", "plot", "viz",
-    "keep_freed_memory",
+    "keep_freed_memory", "cuda",
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
+    "linspace", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
+    "empty_like", "rand_like", "randn_like",
+    "sin", "cos", "exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "clamp", "maximum",
+    "minimum", "pow", "matmul", "mm", "sum", "mean", "max", "min", "argmax", "argmin", "std",
+    "var", "norm", "softmax", "log_softmax", "flatten", "reshape", "squeeze", "unsqueeze",
+    "transpose", "permute", "numel", "clone", "allclose", "equal", "is_tensor",
 ]
 
 # `mg.functional` is `mg.nn.functional`; it keeps its old import path too.

@@ -10,6 +10,7 @@ from .dtypes import as_array, check_float, float_dtype, number_dtype
 from .inplace import InPlace
 from .linked import Linked, clock, sort, walk
 from .operators import Operators
+from .printing import tensor_repr
 from .tensor_reduce import Reductions
 from .tensor_shape import ShapeMethods
 
@@ -185,15 +186,7 @@ class Tensor(InPlace, ShapeMethods, Reductions, Operators, Linked):
         return self
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=20)
-        extra = ""
-        if self.dtype != np.float64:
-            extra += f", dtype={self.dtype}"
-        if self._op is not None:
-            extra += f", op={self.op!r}"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"Tensor({body}{extra})"
+        return tensor_repr(self)  # PyTorch's format (printing.py)
 
     def __matmul__(self, other):
         return _matmul(self, self._lift(other))

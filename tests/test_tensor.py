@@ -92,9 +92,9 @@ def test_attributes_and_helpers():
     assert x.sum().item() == 6.0
     assert x.numpy() is x.data
     assert x.tolist() == [[1.0, 2.0, 3.0]]
-    assert repr(x) == "Tensor([[1., 2., 3.]], requires_grad=True)"
-    assert repr(x.sum()) == "Tensor(6., op='sum')"
-    assert repr(Tensor(np.zeros(2, np.float32))) == "Tensor([0., 0.], dtype=float32)"
+    assert repr(x) == "tensor([[1., 2., 3.]], requires_grad=True)"
+    assert repr(x.sum()) == "tensor(6., grad_fn=<SumBackward0>)"
+    assert repr(Tensor(np.zeros(2, np.float32))) == "tensor([0., 0.], dtype=torch.float32)"
 
 
 # --- bad input ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from .ops import Op, data_of
+from .ops import DIV, WHERE, Op, data_of
 
 
 def matmul(a, b):
@@ -126,7 +126,7 @@ def _squared_error(a, b, mean):
 
 
 def _squared_error_da(g, out, a, b, mean):
-    return (a - b) * (g * (2 / a.size if mean else 2))
+    return (a - b) * (g * (2 / data_of(a).size if mean else 2))
 
 
 # sum((a - b)^2), or its mean: MSE as one node; d/da = 2 (a - b) (/ n), d/db = -d/da
@@ -184,3 +184,18 @@ BROADCAST = Op("broadcast", None, np.broadcast_to,
 # x cast to another float dtype; the gradient is cast back
 ASTYPE = Op("astype", None, lambda x, dtype: x.astype(dtype),
             lambda g, out, x, dtype: g.astype(x.dtype), saves=False)
+
+# a copy; its gradient is g
+CLONE = Op("clone", None, np.copy, lambda g, out, x: g, saves=False)
+
+
+def _norm_dx(g, out, x, axes, keepdims):
+    # x / norm, and 0 where the norm is 0 (all of x is 0 there): PyTorch's choice
+    nonzero = WHERE(out, 1.0, data_of(out) != 0)
+    return _unreduce(DIV(g, nonzero), x, axes, keepdims) * x
+
+
+# the 2-norm over axes, sqrt(sum(x^2)); d/dx = x / norm, and 0 where the norm is 0
+NORM = Op("norm", None,
+          lambda x, axes, keepdims: np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdims)),
+          _norm_dx)

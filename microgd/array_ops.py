@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from .ops import DIV, WHERE, Op, data_of
+from .ops import ABS, DIV, POW_CONST, WHERE, Op, data_of
 
 
 def matmul(a, b):
@@ -189,13 +189,23 @@ ASTYPE = Op("astype", None, lambda x, dtype: x.astype(dtype),
 CLONE = Op("clone", None, np.copy, lambda g, out, x: g, saves=False)
 
 
-def _norm_dx(g, out, x, axes, keepdims):
-    # x / norm, and 0 where the norm is 0 (all of x is 0 there): PyTorch's choice
+def _norm(x, p, axes, keepdims):
+    if p == 2:
+        return np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdims))
+    return np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdims) ** (1 / p)
+
+
+def _norm_dx(g, out, x, p, axes, keepdims):
+    # Where the norm is 0 all of x is 0, and the gradient is 0 there (PyTorch's choice):
+    # dividing by 1 instead of 0 gives it.
     nonzero = WHERE(out, 1.0, data_of(out) != 0)
-    return _unreduce(DIV(g, nonzero), x, axes, keepdims) * x
+    if p == 2:
+        return _unreduce(DIV(g, nonzero), x, axes, keepdims) * x
+    # |x| / norm, but 1 where x is 0 (the sign makes that 0): no 0^(p-1) = inf for p < 1
+    ratio = WHERE(DIV(ABS(x), _unreduce(nonzero, x, axes, keepdims)), 1.0, data_of(x) != 0)
+    return _unreduce(g, x, axes, keepdims) * POW_CONST(ratio, p - 1) * np.sign(data_of(x))
 
 
-# the 2-norm over axes, sqrt(sum(x^2)); d/dx = x / norm, and 0 where the norm is 0
-NORM = Op("norm", None,
-          lambda x, axes, keepdims: np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdims)),
-          _norm_dx)
+# the p-norm over axes, (sum |x|^p)^(1/p) (p > 0); d/dx = sign(x) (|x| / norm)^(p-1)
+# (x / norm for p = 2), and 0 where x is 0 (as PyTorch, also for p < 1)
+NORM = Op("norm", None, _norm, _norm_dx)

@@ -76,48 +76,36 @@ class Reductions:
             correction: subtracted from the number of elements N. Default 1.
                 Where N - correction <= 0 the variance is inf (nan for a sum of 0).
         """
-        if isinstance(dim, bool):  # var(False): PyTorch's var(unbiased)
-            dim, unbiased = None, dim
-        if unbiased is not None and correction is not None:
-            raise TypeError(f"var/std: give unbiased or correction, not both (got "
-                            f"unbiased={unbiased!r}, correction={correction!r})")
-        if correction is None:
-            correction = 0 if unbiased is False else 1
-        axes = normalize_axes(dim, self.ndim, "var")
-        count = math.prod(self.shape if axes is None else [self.shape[a] for a in axes])
-        centered = self - self.mean(axis=axes, keepdims=True)
-        squares = (centered * centered).sum(axis=axes, keepdims=keepdim)
-        if count - correction > 0:
-            return squares / (count - correction)
-        with np.errstate(invalid="ignore"):
-            return squares * math.inf
+        centered, axes, dof = self._deviations(dim, unbiased, correction)
+        return _per_degree((centered * centered).sum(axis=axes, keepdims=keepdim), dof)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        """The standard deviation, the square root of ``var``; arguments as ``var``."""
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        """The standard deviation, the square root of ``var``; arguments as ``var``.
+        Its gradient is 0 where all the elements are equal, as PyTorch's."""
+        centered, axes, dof = self._deviations(dim, unbiased, correction)
+        # the 2-norm of the deviations, whose gradient is 0 where they are all 0
+        return _per_degree(centered.norm(dim=axes, keepdim=keepdim), math.sqrt(dof))
 
     def norm(self, p="fro", dim=None, keepdim=False):
         """The vector p-norm over ``dim``: (sum |x|^p)^(1/p).
 
         Args:
             p: a positive number, inf (the largest |x|), -inf (the smallest) or "fro"
-                (2). Default "fro". For p = 2 the gradient at 0 is 0, as PyTorch's.
+                (2). Default "fro". The gradient where all of x is 0 is 0, as PyTorch's.
             dim: the axes (None: all, an int or a tuple). Default None.
             keepdim: keep the reduced axes with length 1. Default False.
         """
         axes = normalize_axes(dim, self.ndim, "norm")
-        if p == "fro" or p == 2:
-            return self._apply1(array_ops.NORM, self, (axes, bool(keepdim)))
-        if not isinstance(p, numbers.Real) or isinstance(p, bool) or not p > 0:
+        p = 2 if p == "fro" else p
+        if not isinstance(p, numbers.Real) or isinstance(p, bool) or not (p > 0 or
+                                                                          p == -math.inf):
             raise ValueError(f"norm: p must be a positive number, inf, -inf or 'fro', "
                              f"got {p!r}")
-        if p == 1:
-            return self.abs().sum(axis=axes, keepdims=keepdim)
         if p == math.inf:
             return self.abs().max(axis=axes, keepdims=keepdim)
         if p == -math.inf:
             return self.abs().min(axis=axes, keepdims=keepdim)
-        return (self.abs() ** p).sum(axis=axes, keepdims=keepdim) ** (1 / p)
+        return self._apply1(array_ops.NORM, self, (float(p), axes, bool(keepdim)))
 
     def softmax(self, dim):
         """exp(x) / sum(exp(x)) along ``dim``, computed with the maximum subtracted."""
@@ -177,10 +165,31 @@ class Reductions:
             found = found.reshape(self.shape) if self.ndim == 0 else found
         return self._constant(np.asarray(found, dtype=np.int64))
 
+    def _deviations(self, dim, unbiased, correction):
+        """x - mean over ``dim``, the axes, and the degrees of freedom of var and std."""
+        if isinstance(dim, bool):  # var(False): PyTorch's var(unbiased)
+            dim, unbiased = None, dim
+        if unbiased is not None and correction is not None:
+            raise TypeError(f"var/std: give unbiased or correction, not both (got "
+                            f"unbiased={unbiased!r}, correction={correction!r})")
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        axes = normalize_axes(dim, self.ndim, "var")
+        count = math.prod(self.shape if axes is None else [self.shape[a] for a in axes])
+        return self - self.mean(axis=axes, keepdims=True), axes, max(count - correction, 0)
+
     def _detached_max(self, dim):
         if self.data.size == 0:  # nothing to shift (an empty batch): max() would refuse
             return 0.0
         return self.detach().max(axis=dim, keepdims=True)
+
+
+def _per_degree(total, degrees):
+    """``total`` divided by the degrees of freedom: inf (nan for 0) when there are none."""
+    if degrees > 0:
+        return total / degrees
+    with np.errstate(invalid="ignore"):
+        return total * math.inf
 
 
 def _axis_args(name, dim, keepdim, axis, keepdims):

@@ -258,6 +258,12 @@ def test_sizes_formats_and_gradients_at_zero_match_torch():
     (x.norm() + x.norm(dim=0).sum()).backward()
     (tx.norm() + tx.norm(dim=0).sum()).backward()
     np.testing.assert_array_equal(x.grad, tx.grad.numpy())  # 0, not nan
+    data = np.array([[1.0, 0.0, -2.0], [0.0, 0.0, 0.0]])  # zeros, and a constant row
+    for p in (0.5, 1, 1.5, 2, 3):
+        x, tx = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+        (x.norm(p=p, dim=1).sum() + x.std(1).sum()).backward()
+        (tx.norm(p=p, dim=1).sum() + tx.std(1).sum()).backward()
+        np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12, err_msg=f"p={p}")
     assert f"{Tensor(2.0 / 3):.4f}" == f"{torch.tensor(2.0 / 3):.4f}"
     for make, name in [(lambda t: t * 2, "mul"), (lambda t: t.sum(0), "sum"),
                        (lambda t: t.mean(), "mean"), (lambda t: t.t(), "t")]:

@@ -257,6 +257,7 @@ SHAPE_OPS = {
     "var std": lambda t: t.var(1) + t.std() * t.var(0, keepdim=True, correction=0).sum(),
     "norm": lambda t: t.norm() + t.norm(dim=1) ** 2 + t.norm(p=3, dim=0).sum(),
     "norm 1 inf": lambda t: t.norm(p=1) * t.norm(p=float("inf"), dim=1),
+    "norm p < 2": lambda t: t.norm(p=0.5, dim=1) + t.norm(p=1.5) * t.norm(p=-float("inf")),
     "softmax": lambda t: t.softmax(1) * t.log_softmax(dim=0),
     "pow": lambda t: t.pow(3) + t.exp().pow(t),
     "iterate": lambda t: mg.stack([row.exp() for row in t]),

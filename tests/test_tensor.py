@@ -309,6 +309,9 @@ def test_var_and_std_use_bessels_correction():
     np.testing.assert_allclose(x.grad, 2 * (data - data.mean()) / 5, rtol=1e-12)
     assert np.isnan(Tensor([3.0]).var().item())  # N - correction = 0: 0 / 0
     assert Tensor([3.0]).std(correction=0).item() == 0.0
+    constant = Tensor([2.0, 2.0, 2.0], requires_grad=True)
+    constant.std().backward()  # 0 (as PyTorch), where sqrt's derivative at 0 would give nan
+    np.testing.assert_array_equal(constant.grad, [0.0, 0.0, 0.0])
     with pytest.raises(TypeError, match="give unbiased or correction, not both"):
         x.var(unbiased=True, correction=1)
 
@@ -324,7 +327,11 @@ def test_norm_and_its_gradient_at_zero():
     z = Tensor(np.zeros(3), requires_grad=True)
     z.norm().backward()
     np.testing.assert_array_equal(z.grad, [0.0, 0.0, 0.0])
-    for p in (0, -1, "nuc", True):
+    y = Tensor([1.0, 0.0, -2.0], requires_grad=True)
+    y.norm(p=0.5).backward()  # sign(x) (|x| / norm)^(p - 1), and 0 at x = 0
+    norm = (1 + 2 ** 0.5) ** 2
+    np.testing.assert_allclose(y.grad, [(1 / norm) ** -0.5, 0.0, -(2 / norm) ** -0.5])
+    for p in (0, -1, "nuc", True, None):
         with pytest.raises(ValueError, match="norm: p must be a positive number, inf, -inf"):
             x.norm(p=p)
 

@@ -75,7 +75,7 @@ tensor_mlp = nn.MLP(2, [16, 16, 1])
 X, y = mg.data.circle(n=8, seed=0)
 tensor_loss = nn.MSELoss()(tensor_mlp(Tensor(X)), Tensor(y.reshape(-1, 1)))
 tensor_loss.backward()
-print(f"2-16-16-1 MLP on Tensors: {sum(p.size for p in tensor_mlp.parameters())} numbers in "
+print(f"2-16-16-1 MLP on Tensors: {sum(p.numel() for p in tensor_mlp.parameters())} numbers in "
       f"{len(list(tensor_mlp.parameters()))} parameter Tensors, MSE {tensor_loss.item():.4f}")
 tensor_graph = mg.draw_graph(tensor_loss, params=tensor_mlp, rankdir="TB")
 pictures.append(render(tensor_graph, args.out / "mlp_tensors.svg", "the Tensor MLP's graph"))

@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from .ops import Op, data_of
+from .ops import ABS, DIV, POW_CONST, WHERE, Op, data_of
 
 
 def matmul(a, b):
@@ -126,7 +126,7 @@ def _squared_error(a, b, mean):
 
 
 def _squared_error_da(g, out, a, b, mean):
-    return (a - b) * (g * (2 / a.size if mean else 2))
+    return (a - b) * (g * (2 / data_of(a).size if mean else 2))
 
 
 # sum((a - b)^2), or its mean: MSE as one node; d/da = 2 (a - b) (/ n), d/db = -d/da
@@ -184,3 +184,28 @@ BROADCAST = Op("broadcast", None, np.broadcast_to,
 # x cast to another float dtype; the gradient is cast back
 ASTYPE = Op("astype", None, lambda x, dtype: x.astype(dtype),
             lambda g, out, x, dtype: g.astype(x.dtype), saves=False)
+
+# a copy; its gradient is g
+CLONE = Op("clone", None, np.copy, lambda g, out, x: g, saves=False)
+
+
+def _norm(x, p, axes, keepdims):
+    if p == 2:
+        return np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdims))
+    return np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdims) ** (1 / p)
+
+
+def _norm_dx(g, out, x, p, axes, keepdims):
+    # Where the norm is 0 all of x is 0, and the gradient is 0 there (PyTorch's choice):
+    # dividing by 1 instead of 0 gives it.
+    nonzero = WHERE(out, 1.0, data_of(out) != 0)
+    if p == 2:
+        return _unreduce(DIV(g, nonzero), x, axes, keepdims) * x
+    # |x| / norm, but 1 where x is 0 (the sign makes that 0): no 0^(p-1) = inf for p < 1
+    ratio = WHERE(DIV(ABS(x), _unreduce(nonzero, x, axes, keepdims)), 1.0, data_of(x) != 0)
+    return _unreduce(g, x, axes, keepdims) * POW_CONST(ratio, p - 1) * np.sign(data_of(x))
+
+
+# the p-norm over axes, (sum |x|^p)^(1/p) (p > 0); d/dx = sign(x) (|x| / norm)^(p-1)
+# (x / norm for p = 2), and 0 where x is 0 (as PyTorch, also for p < 1)
+NORM = Op("norm", None, _norm, _norm_dx)

@@ -11,6 +11,7 @@ from .inplace import InPlace
 from .linked import Linked, clock, sort, walk
 from .operators import Operators
 from .printing import tensor_repr
+from .tensor_convert import Conversions
 from .tensor_reduce import Reductions
 from .tensor_shape import ShapeMethods
 
@@ -62,7 +63,7 @@ def _apply1(op, x, ctx=()):
     return _make(op.array(x.data, *ctx), op, (x,), ctx)
 
 
-class Tensor(InPlace, ShapeMethods, Reductions, Operators, Linked):
+class Tensor(InPlace, ShapeMethods, Reductions, Conversions, Operators, Linked):
     """A numpy array that records the ops applied to it, for reverse-mode autodiff.
 
     Args:
@@ -98,19 +99,6 @@ class Tensor(InPlace, ShapeMethods, Reductions, Operators, Linked):
     def dtype(self):
         return self.data.dtype
 
-    @property
-    def size(self):
-        return self.data.size
-
-    def __len__(self):
-        return len(self.data)
-
-    def __bool__(self):
-        return bool(self.data)  # as numpy: ambiguous (an error) for more than one element
-
-    def __float__(self):
-        return float(self.item())
-
     def __array__(self, dtype=None, copy=None):
         # np.asarray(t) gives the data (no graph); numpy's ufuncs refuse Tensors instead.
         return self.data if dtype is None else self.data.astype(dtype)
@@ -142,19 +130,6 @@ class Tensor(InPlace, ShapeMethods, Reductions, Operators, Linked):
         raise TypeError(f"numpy's {ufunc.__name__} has no Tensor version that records the "
                         f"graph: use the Tensor's methods, or np.{ufunc.__name__}(t.data) "
                         "for an array (no gradient)")
-
-    def item(self):
-        """The single element as a Python float."""
-        if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.item()
-
-    def numpy(self):
-        """The data array itself (shared, not copied)."""
-        return self.data
-
-    def tolist(self):
-        return self.data.tolist()
 
     def detach(self):
         """A Tensor sharing this data, cut off from the graph (requires_grad=False)."""

@@ -186,3 +186,86 @@ def test_new_layers_match_torch():
     assert repr(nn.Flatten()) == repr(torch.nn.Flatten())
     assert str(nn.Parameter(Tensor([1.0]))).startswith("Parameter containing:\n")
     assert str(torch.nn.Parameter(torch.ones(1))).startswith("Parameter containing:\n")
+
+
+SAME = lambda f: (f, f)  # noqa: E731 (the same code runs on both)
+
+TENSOR_METHODS = {  # name: (microgd, torch) on the same (2, 3) tensor, a tie included
+    "view": SAME(lambda x: x.view(3, 2)),
+    "flatten": SAME(lambda x: x[None].flatten(1)),
+    "ravel": SAME(lambda x: x.ravel()),
+    "squeeze unsqueeze": SAME(lambda x: x.unsqueeze(1).unsqueeze(-1).squeeze(1) * 2),
+    "squeeze all": SAME(lambda x: x[None, :, None].squeeze()),
+    "permute": SAME(lambda x: x[None].permute(2, 0, 1)),
+    "t": SAME(lambda x: x.t()),
+    "transpose": SAME(lambda x: x.transpose(0, 1)),
+    "expand": SAME(lambda x: x[:, :1].expand(-1, 4) * x[0].expand(2, 2, 3).sum()),
+    "contiguous clone": SAME(lambda x: x.contiguous().clone()),
+    "float double": SAME(lambda x: x.float().double()),
+    "sum dim": SAME(lambda x: x.sum(dim=1, keepdim=True)),
+    "mean dim": SAME(lambda x: x.mean(0)),
+    "max": SAME(lambda x: x.max()),
+    "max dim": SAME(lambda x: x.max(1).values),
+    "max dim keepdim": SAME(lambda x: x.max(dim=0, keepdim=True).values),
+    "max indices": SAME(lambda x: x.max(1).indices),
+    "min dim": SAME(lambda x: x.min(1).values),
+    "min indices": SAME(lambda x: x.min(0).indices),
+    "argmax": SAME(lambda x: x.argmax()),
+    "argmax dim": SAME(lambda x: x.argmax(1)),
+    "argmin dim": SAME(lambda x: x.argmin(dim=0, keepdim=True)),
+    "var": SAME(lambda x: x.var()),
+    "var dim": SAME(lambda x: x.var(1, keepdim=True)),
+    "var unbiased": SAME(lambda x: x.var(0, False)),
+    "std": SAME(lambda x: x.std()),
+    "std correction": SAME(lambda x: x.std(dim=1, correction=0)),
+    "norm": SAME(lambda x: x.norm()),
+    "norm dim": SAME(lambda x: x.norm(dim=1)),
+    "norm 1": SAME(lambda x: x.norm(p=1, dim=0)),
+    "norm 3": SAME(lambda x: x.norm(p=3)),
+    "norm inf": SAME(lambda x: x.norm(p=float("inf"), dim=1)),
+    "softmax": SAME(lambda x: x.softmax(1)),
+    "log_softmax": SAME(lambda x: x.log_softmax(0)),
+    "pow": SAME(lambda x: x.pow(2) + x.abs().pow(x)),
+    "long": SAME(lambda x: x.long()),
+    "bool": SAME(lambda x: x.bool()),
+    "iterate": (lambda x: mg.stack([r * 2 for r in x]), lambda x: torch.stack([r * 2 for r in x])),
+}
+
+
+@pytest.mark.parametrize("name", TENSOR_METHODS)
+def test_tensor_methods_match_torch(name):
+    ours, theirs = TENSOR_METHODS[name]
+    data = np.array([[0.5, -1.5, 2.0], [2.0, 0.0, -2.0]])  # ties for max, argmax, norm inf
+    x, tx = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    out, tout = ours(x), theirs(tx)
+    assert out.shape == tuple(tout.shape) and out.type() == tout.type()
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
+    if not tout.requires_grad:
+        assert not out.requires_grad
+        return
+    assert out.grad_fn is not None
+    weights = np.linspace(0.5, 2.0, out.numel()).reshape(out.shape)
+    (out * weights).sum().backward()
+    (tout * torch.from_numpy(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_sizes_formats_and_gradients_at_zero_match_torch():
+    data = np.zeros((2, 3))
+    x, tx = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    assert x.size() == tuple(tx.size()) and x.size(-1) == tx.size(-1)
+    assert (x.numel(), x.dim(), len(x)) == (tx.numel(), tx.dim(), len(tx))
+    (x.norm() + x.norm(dim=0).sum()).backward()
+    (tx.norm() + tx.norm(dim=0).sum()).backward()
+    np.testing.assert_array_equal(x.grad, tx.grad.numpy())  # 0, not nan
+    data = np.array([[1.0, 0.0, -2.0], [0.0, 0.0, 0.0]])  # zeros, and a constant row
+    for p in (0.5, 1, 1.5, 2, 3):
+        x, tx = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+        (x.norm(p=p, dim=1).sum() + x.std(1).sum()).backward()
+        (tx.norm(p=p, dim=1).sum() + tx.std(1).sum()).backward()
+        np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12, err_msg=f"p={p}")
+    assert f"{Tensor(2.0 / 3):.4f}" == f"{torch.tensor(2.0 / 3):.4f}"
+    for make, name in [(lambda t: t * 2, "mul"), (lambda t: t.sum(0), "sum"),
+                       (lambda t: t.mean(), "mean"), (lambda t: t.t(), "t")]:
+        assert make(x).grad_fn.name() in (make(tx).grad_fn.name(), "PermuteBackward0"), name
+    assert Tensor([1, 2], dtype="long").type() == torch.tensor([1, 2]).type()

@@ -243,13 +243,31 @@ SHAPE_OPS = {
     "cat five": lambda t: mg.cat([t, t * 2.0, t[:1], t.exp(), t], dim=0).tanh(),
     "stack": lambda t: mg.stack([t, t.cos()], dim=1).exp(),
     "stack last": lambda t: mg.stack([t, t * t, t, t.sin(), t], dim=-1).tanh(),
+    "view": lambda t: t.view(3, 2).exp(),
+    "flatten ravel": lambda t: t.flatten().exp() + t[None].flatten(1).sin() + t.ravel() ** 2,
+    "squeeze unsqueeze": lambda t: t.unsqueeze(1).squeeze().exp() + t[None].squeeze(0).sin(),
+    "permute": lambda t: t[None].permute(2, 0, 1).exp(),
+    "transpose dims": lambda t: t.transpose(0, 1).tanh() * Tensor([[1.0, 2.0], [3.0, 4.0],
+                                                                   [5.0, 6.0]]),
+    "t": lambda t: t.t() @ t.sin(),
+    "expand": lambda t: t[:, :1].expand(-1, 4).tanh() + t[0].expand(2, 3).sin().sum(),
+    "contiguous clone": lambda t: t.contiguous().clone().exp(),
+    "float double": lambda t: t.float().double().exp(),
+    "max dim": lambda t: t.max(1).values.exp()[:, None] + t.min(0, keepdim=True).values.sin(),
+    "var std": lambda t: t.var(1) + t.std() * t.var(0, keepdim=True, correction=0).sum(),
+    "norm": lambda t: t.norm() + t.norm(dim=1) ** 2 + t.norm(p=3, dim=0).sum(),
+    "norm 1 inf": lambda t: t.norm(p=1) * t.norm(p=float("inf"), dim=1),
+    "norm p < 2": lambda t: t.norm(p=0.5, dim=1) + t.norm(p=1.5) * t.norm(p=-float("inf")),
+    "softmax": lambda t: t.softmax(1) * t.log_softmax(dim=0),
+    "pow": lambda t: t.pow(3) + t.exp().pow(t),
+    "iterate": lambda t: mg.stack([row.exp() for row in t]),
 }
 
 
 @pytest.mark.parametrize("name", SHAPE_OPS)
 def test_shape_ops(name):
     x = Tensor(np.array([[0.3, -1.2, 0.8], [1.1, 0.4, -0.5]]), requires_grad=True)
-    if name == "astype":  # float32 on the way: steps must be well above its resolution
+    if name in ("astype", "float double"):  # float32 on the way: steps well above its resolution
         assert mg.gradcheck(SHAPE_OPS[name], [x], eps=1e-3, rtol=1e-2)
         return
     assert mg.gradcheck(SHAPE_OPS[name], [x])

@@ -8,7 +8,7 @@ import pytest
 import microgd as mg
 from microgd import array_ops, ops
 from microgd.nn import functional as F
-from microgd.printing import BACKWARD_NAMES, backward_name
+from microgd.grad_fn import BACKWARD_NAMES, backward_name
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def _ops_of(module):
 
 def test_every_op_has_its_pytorch_name():
     missing = (_ops_of(ops) | _ops_of(array_ops)) - set(BACKWARD_NAMES)
-    assert not missing, f"ops without a grad_fn name in printing.BACKWARD_NAMES: {missing}"
+    assert not missing, f"ops without a grad_fn name in grad_fn.BACKWARD_NAMES: {missing}"
 
 
 def test_an_op_missing_from_the_table_gets_a_name_of_its_own(monkeypatch):

@@ -59,7 +59,8 @@ def _elementwise(x, method):
 
 
 def softmax(x, dim=None, axis=None):
-    """exp(x) / sum(exp(x)) along ``dim``, computed with the maximum subtracted.
+    """exp(x) / sum(exp(x)) along ``dim``, computed with the maximum subtracted
+    (``Tensor.softmax``).
 
     Args:
         x: a Tensor.
@@ -69,15 +70,12 @@ def softmax(x, dim=None, axis=None):
         axis: the same as ``dim``; give one of them.
     """
     dim = _dim(x, dim, axis, "softmax")
-    e = (x - _detached_max(x, dim)).exp()
-    return e / e.sum(axis=dim, keepdims=True)
+    return x.softmax(dim)
 
 
 def log_softmax(x, dim=None, axis=None):
-    """x - log(sum(exp(x))) along ``dim``; stable for logits of any size.
-
-    Computed as (x - m) - log(sum(exp(x - m))) with m the (constant) maximum, so no
-    exp overflows and the log's argument is at least 1.
+    """x - log(sum(exp(x))) along ``dim``; stable for logits of any size
+    (``Tensor.log_softmax``).
 
     Args:
         x: a Tensor.
@@ -86,8 +84,7 @@ def log_softmax(x, dim=None, axis=None):
         axis: the same as ``dim``; give one of them.
     """
     dim = _dim(x, dim, axis, "log_softmax")
-    shifted = x - _detached_max(x, dim)
-    return shifted - shifted.exp().sum(axis=dim, keepdims=True).log()
+    return x.log_softmax(dim)
 
 
 def _dim(x, dim, axis, where):
@@ -102,12 +99,6 @@ def _dim(x, dim, axis, where):
                              "the last axis (and is deprecated)")
         return -1
     return axis if dim is None else dim
-
-
-def _detached_max(x, dim):
-    if x.size == 0:  # nothing to shift (an empty batch): max() would refuse
-        return 0.0
-    return x.detach().max(axis=dim, keepdims=True)
 
 
 def dropout(x, p=0.5, training=True):
@@ -211,7 +202,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
     """
     input, target = _same_shape(input, target, "binary_cross_entropy")
     for what, t in (("input", input), ("target", target)):
-        if t.size and not (np.all(t.data >= 0) and np.all(t.data <= 1)):
+        if t.numel() and not (np.all(t.data >= 0) and np.all(t.data <= 1)):
             raise ValueError(f"binary_cross_entropy: every element of {what} must be in "
                              f"[0, 1], got values in [{t.data.min()}, {t.data.max()}]")
     _check_reduction(reduction, "binary_cross_entropy")

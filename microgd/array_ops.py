@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from .ops import ABS, DIV, POW_CONST, WHERE, Op, data_of
+from .ops import ABS, CLAMP, DIV, LOG, POW_CONST, WHERE, Op, data_of
 
 
 def matmul(a, b):
@@ -209,3 +209,26 @@ def _norm_dx(g, out, x, p, axes, keepdims):
 # the p-norm over axes, (sum |x|^p)^(1/p) (p > 0); d/dx = sign(x) (|x| / norm)^(p-1)
 # (x / norm for p = 2), and 0 where x is 0 (as PyTorch, also for p < 1)
 NORM = Op("norm", None, _norm, _norm_dx)
+
+
+_LOG_FLOOR = math.exp(-100.0)  # log(p) is clamped at -100, as PyTorch's binary_cross_entropy
+# PyTorch's BCE backward divides by max(p (1 - p), 1e-12), its 1e-12 a float32 constant
+_BCE_GRAD_EPS = float(np.float32(1e-12))
+
+
+def _clamped_log(p):
+    """max(log p, -100) = log(max(p, e^-100)), on an array or a Tensor."""
+    return LOG(CLAMP(p, _LOG_FLOOR, None))
+
+
+def _bce(p, t):
+    return -(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
+
+
+# -(t log p + (1 - t) log(1 - p)), each log clamped at -100, elementwise (a Tensor op).
+# d/dp = (p - t) / (p (1 - p)), the denominator floored at 1e-12 as PyTorch's backward;
+# d/dt = log(1 - p) - log(p), not clamped (as PyTorch's: infinite at p = 0 and 1).
+BINARY_CROSS_ENTROPY = Op(
+    "binary_cross_entropy", None, _bce,
+    lambda g, out, p, t: g * (p - t) / CLAMP(p * (1 - p), _BCE_GRAD_EPS, None),
+    lambda g, out, p, t: g * (LOG(1 - p) - LOG(p)))

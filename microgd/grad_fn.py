@@ -74,6 +74,7 @@ BACKWARD_NAMES = {
     "astype": "ToCopyBackward0",
     "norm": "LinalgVectorNormBackward0",
     "clone": "CloneBackward0",
+    "binary_cross_entropy": "BinaryCrossEntropyBackward0",
 }
 
 

@@ -537,3 +537,13 @@ def test_a_value_made_from_numpy_data_differentiates_twice_through_relu():
     (g,) = mg.grad((x * x).relu(), [x], create_graph=True)
     (gg,) = mg.grad(g, [x])
     assert (g.data, gg) == (4.0, 2.0)
+
+
+def test_binary_cross_entropy_op():
+    p = Tensor([0.2, 0.5, 0.9], requires_grad=True)
+    t = Tensor([0.0, 1.0, 0.3], requires_grad=True)
+    fn = mg.array_ops.BINARY_CROSS_ENTROPY
+    expected = -(t.data * np.log(p.data) + (1 - t.data) * np.log(1 - p.data))
+    np.testing.assert_allclose(fn(p, t).data, expected, rtol=1e-12)
+    assert mg.gradcheck(lambda p, t: fn(p, t), [p, t])
+    assert mg.gradgradcheck(lambda p, t: fn(p, t), [p, t])

@@ -7,12 +7,11 @@ per sample), as micrograd's demos write their losses. Targets must have the inpu
 shape: unlike PyTorch, nothing is silently broadcast.
 """
 
-import math
 import numbers
 
 import numpy as np
 
-from .. import array_ops, ops
+from .. import array_ops
 from .._util import boolean, non_negative, real_number
 from ..autograd import Node
 from ..ops import data_of
@@ -26,9 +25,6 @@ __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropo
            "binary_cross_entropy_with_logits", "hinge_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
-_LOG_FLOOR = math.exp(-100.0)  # log(p) is clamped at -100, as PyTorch's binary_cross_entropy
-# PyTorch's BCE backward divides by max(p (1 - p), 1e-12), its 1e-12 a float32 constant
-_BCE_GRAD_EPS = float(np.float32(1e-12))
 
 
 # --- activations ---------------------------------------------------------------------------
@@ -206,25 +202,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
             raise ValueError(f"binary_cross_entropy: every element of {what} must be in "
                              f"[0, 1], got values in [{t.data.min()}, {t.data.max()}]")
     _check_reduction(reduction, "binary_cross_entropy")
-    return _reduce(_BINARY_CROSS_ENTROPY(input, target), reduction)
-
-
-def _clamped_log(p):
-    """max(log p, -100) = log(max(p, e^-100)), on an array or a Tensor."""
-    return ops.LOG(ops.CLAMP(p, _LOG_FLOOR, None))
-
-
-def _bce(p, t):
-    return -(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
-
-
-# -(t log p + (1 - t) log(1 - p)), each log clamped at -100, elementwise (a Tensor op).
-# d/dp = (p - t) / (p (1 - p)), the denominator floored at 1e-12 as PyTorch's backward;
-# d/dt = log(1 - p) - log(p), not clamped (as PyTorch's: infinite at p = 0 and 1).
-_BINARY_CROSS_ENTROPY = ops.Op(
-    "binary_cross_entropy", None, _bce,
-    lambda g, out, p, t: g * (p - t) / ops.CLAMP(p * (1 - p), _BCE_GRAD_EPS, None),
-    lambda g, out, p, t: g * (ops.LOG(1 - p) - ops.LOG(p)))
+    return _reduce(array_ops.BINARY_CROSS_ENTROPY(input, target), reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):

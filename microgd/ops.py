@@ -273,7 +273,7 @@ SIGMOID = Op("sigmoid", _sigmoid, _sigmoid_array,
 
 # relu(x) = max(x, 0); d/dx = 1 where x > 0, else 0
 RELU = Op("relu", _relu, lambda x: np.maximum(x, 0),
-          lambda g, out, x: g * _mask(data_of(x) > 0, g),
+          lambda g, out, x: g * (x > 0),
           method="relu", doc="max(x, 0), elementwise.")
 
 # |x|; d/dx = sign(x) (0 at 0, as PyTorch)

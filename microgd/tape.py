@@ -323,6 +323,7 @@ def fast_walk(tape, grads, top, pending, gathered, node_at=None):
     made this walk 28% slower).
     """
     freed = tape.freed
+    gathered_get = gathered.get  # leaf -> its sum so far (0.0 + g equals g)
     it = reversed(tape)
     skip = len(tape) - 6 * top - 6  # skip to the top op's entries
     if skip:
@@ -352,8 +353,7 @@ def fast_walk(tape, grads, top, pending, gathered, node_at=None):
                 grads[ra] = ga if x is None else x + ga
             elif ra._tape is None:  # a leaf
                 if ra.requires_grad:
-                    x = gathered.get(ra)
-                    gathered[ra] = ga if x is None else x + ga
+                    gathered[ra] = gathered_get(ra, 0.0) + ga
             else:  # a node of an older tape
                 _seed(pending, ra._tape, ra._index, ga)
         if rb is not None:
@@ -362,8 +362,7 @@ def fast_walk(tape, grads, top, pending, gathered, node_at=None):
                 grads[rb] = gb if x is None else x + gb
             elif rb._tape is None:
                 if rb.requires_grad:
-                    x = gathered.get(rb)
-                    gathered[rb] = gb if x is None else x + gb
+                    gathered[rb] = gathered_get(rb, 0.0) + gb
             else:
                 _seed(pending, rb._tape, rb._index, gb)
 

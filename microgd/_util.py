@@ -22,6 +22,8 @@ def positive_int(value, name, where):
 
 def real_number(value, name, where):
     """``value`` as a float, or a TypeError naming it (bools and strings are refused)."""
+    if type(value) is float:  # the commonest, checked each optimizer step
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{where}: {name} must be a real number, got {type(value).__name__} "
                         f"{value!r:.60}")

@@ -121,20 +121,21 @@ def sort(roots, grad_only=True):
     Iterative depth-first search: no recursion limit, linear time. A node is pushed,
     expanded (marked ``_ENTERED``, pushed again below its inputs) and, when it comes
     back up, listed (marked ``_DONE``); stale duplicate pushes find it done. The
-    marks are this call's own (a dict by id), so threads can sort one graph at once.
+    marks are this call's own (a dict keyed by the nodes, which hash by identity), so
+    threads can sort one graph at once.
     """
     order, marks = [], {}
     stack = [r for r in roots if r.requires_grad or not grad_only]
     while stack:
         node = stack.pop()
-        mark = marks.get(id(node))
+        mark = marks.get(node)
         if mark is _DONE:
             continue
         if mark is _ENTERED:  # its inputs are all listed: a DAG never re-enters a node
-            marks[id(node)] = _DONE
+            marks[node] = _DONE
             order.append(node)
             continue
-        marks[id(node)] = _ENTERED
+        marks[node] = _ENTERED
         stack.append(node)
         inputs = (node._input0, node._input1, node._input2)
         if node._more_inputs is not None:
@@ -142,7 +143,7 @@ def sort(roots, grad_only=True):
         for p in inputs:
             if p is None:
                 break
-            if id(p) not in marks and (p.requires_grad or not grad_only):
+            if p not in marks and (p.requires_grad or not grad_only):
                 stack.append(p)
     return order
 
@@ -163,12 +164,12 @@ def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
     A generator: it yields nothing unless ``stepping`` (see ``_hand_on``).
     """
     order = sort(roots)
-    gathered = {}  # id(node) -> the gradient handed to it so far: this walk's own
+    gathered = {}  # node -> the gradient handed to it so far: this walk's own
     for root, seed in zip(roots, seeds):
         if create_graph:
             seed = root._constant(seed)
-        x = gathered.get(id(root))
-        gathered[id(root)] = seed if x is None else x + seed
+        x = gathered.get(root)
+        gathered[root] = seed if x is None else x + seed
     yield from _hand_on(order, gathered, retain_graph, create_graph, capture, stepping)
     if not retain_graph:
         _release_the_last_freed_graph(roots)
@@ -247,14 +248,14 @@ def _hand_on(order, gathered, retain_graph, create_graph, capture, stepping=Fals
     """
     own = set()
     for node in reversed(order):
-        g = gathered.pop(id(node), None)
+        g = gathered.pop(node, None)
         if g is None:  # nothing flows back through this node
             continue
         if capture is not None:
             if id(node) in capture:
                 capture[id(node)] = g
         elif node._op is None or node._retain:
-            node._add_to_grad(g, id(node) in own)
+            node._add_to_grad(g, node in own)
         op = node._op
         if op is None:
             continue
@@ -282,14 +283,14 @@ def _hand_on(order, gathered, retain_graph, create_graph, capture, stepping=Fals
                 if pg.shape != like.shape or (pg.dtype is not like.dtype
                                               and pg.dtype != like.dtype):
                     pg = _fit(pg, like)
-                x = gathered.get(id(p))
+                x = gathered.get(p)
                 if x is None:
-                    gathered[id(p)] = pg
+                    gathered[p] = pg
                     if not create_graph and pg is not g and pg.base is None:
-                        own.add(id(p))
+                        own.add(p)
                 else:
-                    gathered[id(p)] = x + pg
-                    own.add(id(p))
+                    gathered[p] = x + pg
+                    own.add(p)
                 if stepping:
                     handed.append((i, pg, _fit(vjps[i](np.ones_like(g), out, *args), like)))
         if not retain_graph:

@@ -11,6 +11,9 @@ Each op is only applied where finite differences mean something: a step whose
 inputs sit near a kink (relu, abs, clamp, maximum, a max with a near-tie), a pole or
 outside its domain (log, sqrt, x ** 0.5 of x <= 0), or whose result leaves
 [-BOUND, BOUND], is left out of the program (no example is thrown away for it).
+Programs "at kinks" keep those steps (inputs drawn from -1, -0.5, 0, 0.5, 1, so ties
+abound) and are compared with PyTorch only: its conventions there (relu and abs have
+gradient 0 at 0, clamp 1 at its bounds, ties share the gradient) are microgd's.
 
 CI runs a fixed set of examples (derandomized); ``MICROGD_FUZZ_EXAMPLES=N`` runs N
 fresh random examples per test instead.
@@ -112,12 +115,15 @@ class FuzzOp:
             earlier result fits; default: one input, no params.
         safe: ``safe(*input data, *params)`` -> whether finite differences hold there;
             default None: everywhere.
+        kink: whether ``safe`` keeps away from a kink or a tie only (not from a pole
+            or the edge of a domain). Default False.
     """
 
-    def __init__(self, run, pick=None, safe=None):
+    def __init__(self, run, pick=None, safe=None, kink=False):
         self.run = run
         self.pick = pick or unary()
         self.safe = safe
+        self.kink = kink
 
 
 def earlier(shapes):
@@ -174,14 +180,14 @@ ELEMENTWISE = {
     "log": FuzzOp(lambda lib, x: x.log(), safe=positive),
     "tanh": FuzzOp(lambda lib, x: x.tanh()),
     "sigmoid": FuzzOp(lambda lib, x: x.sigmoid()),
-    "relu": FuzzOp(lambda lib, x: x.relu(), safe=lambda x: apart(x)),
-    "abs": FuzzOp(lambda lib, x: x.abs(), safe=lambda x: apart(x)),
+    "relu": FuzzOp(lambda lib, x: x.relu(), safe=lambda x: apart(x), kink=True),
+    "abs": FuzzOp(lambda lib, x: x.abs(), safe=lambda x: apart(x), kink=True),
     "sqrt": FuzzOp(lambda lib, x: x.sqrt(), safe=positive),
     "sin": FuzzOp(lambda lib, x: x.sin()),
     "cos": FuzzOp(lambda lib, x: x.cos()),
     "softplus": FuzzOp(lambda lib, x: lib.softplus(x)),
     "clamp": FuzzOp(lambda lib, x, low, high: x.clamp(low, high),
-                    unary(clamp_bounds()), clamp_safe),
+                    unary(clamp_bounds()), clamp_safe, kink=True),
     "pow const": FuzzOp(lambda lib, x, p: x ** p,
                         unary(st.tuples(st.sampled_from([0, 1, 2, 3, -1, -2, 0.5, 1.5, -0.5]))),
                         power_safe),
@@ -196,8 +202,8 @@ ELEMENTWISE = {
     "mul": FuzzOp(lambda lib, a, b: a * b, binary),
     "div": FuzzOp(lambda lib, a, b: a / b, binary, lambda a, b: apart(b)),
     "pow": FuzzOp(lambda lib, a, b: a ** b, binary, positive),
-    "maximum": FuzzOp(lambda lib, a, b: a.maximum(b), binary, apart),
-    "minimum": FuzzOp(lambda lib, a, b: a.minimum(b), binary, apart),
+    "maximum": FuzzOp(lambda lib, a, b: a.maximum(b), binary, apart, kink=True),
+    "minimum": FuzzOp(lambda lib, a, b: a.minimum(b), binary, apart, kink=True),
 }
 
 
@@ -333,9 +339,9 @@ TENSOR_ONLY = {
     "sum": FuzzOp(lambda lib, x, axes, keep: lib.reduce("sum", x, axes, keep), reduction),
     "mean": FuzzOp(lambda lib, x, axes, keep: lib.reduce("mean", x, axes, keep), reduction),
     "max": FuzzOp(lambda lib, x, axes, keep: lib.reduce("max", x, axes, keep), reduction,
-                  extreme_is_unique(1)),
+                  extreme_is_unique(1), kink=True),
     "min": FuzzOp(lambda lib, x, axes, keep: lib.reduce("min", x, axes, keep), reduction,
-                  extreme_is_unique(-1)),
+                  extreme_is_unique(-1), kink=True),
     "matmul": FuzzOp(lambda lib, a, b: a @ b, pick_matmul),
     "reshape": FuzzOp(lambda lib, x, shape: x.reshape(shape), pick_reshape),
     "transpose": FuzzOp(lambda lib, x, axes: lib.permute(x, axes), pick_transpose),
@@ -404,15 +410,17 @@ def leaves_of(program):
 
 
 @st.composite
-def programs(draw, kind):
-    """A random program on ``kind`` ("Value" or "Tensor") of up to MAX_STEPS safe steps."""
+def programs(draw, kind, at_kinks=False):
+    """A random program on ``kind`` ("Value" or "Tensor") of up to MAX_STEPS safe steps;
+    ``at_kinks``: with kinks and ties (for PyTorch only). Default False."""
+    elements = st.sampled_from([-1.0, -0.5, 0.0, 0.5, 1.0]) if at_kinks else floats()
     if kind == "Value":
-        inputs = draw(st.lists(floats(), min_size=1, max_size=4))
+        inputs = draw(st.lists(elements, min_size=1, max_size=4))
         nodes = [Value(x, requires_grad=False) for x in inputs]
     else:
         shapes = draw(hnp.mutually_broadcastable_shapes(
             num_shapes=draw(st.integers(1, 3)), max_dims=3, max_side=3)).input_shapes
-        inputs = [draw(hnp.arrays(np.float64, s, elements=floats())) for s in shapes]
+        inputs = [draw(hnp.arrays(np.float64, s, elements=elements)) for s in shapes]
         nodes = [Tensor(x) for x in inputs]
     names = sorted(OPS if kind == "Tensor" else ELEMENTWISE)
     steps = []
@@ -424,7 +432,7 @@ def programs(draw, kind):
             continue
         args, params = picked
         data = [data_of(nodes[i]) for i in args]
-        if op.safe is not None and not op.safe(*data, *params):
+        if op.safe is not None and not (at_kinks and op.kink) and not op.safe(*data, *params):
             continue
         with np.errstate(all="ignore"):
             out = op.run(OnMicrogd, *[nodes[i] for i in args], *params)
@@ -579,4 +587,16 @@ def test_value_programs_match_torch(program):
 @fuzz_settings(100)
 @given(program=programs("Tensor"))
 def test_tensor_programs_match_torch(program):
+    compare_with_torch(program)
+
+
+@fuzz_settings(50)
+@given(program=programs("Value", at_kinks=True))
+def test_value_programs_at_kinks_match_torch(program):
+    compare_with_torch(program)
+
+
+@fuzz_settings(50)
+@given(program=programs("Tensor", at_kinks=True))
+def test_tensor_programs_at_kinks_match_torch(program):
     compare_with_torch(program)

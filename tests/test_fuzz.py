@@ -11,9 +11,10 @@ Each op is only applied where finite differences mean something: a step whose
 inputs sit near a kink (relu, abs, clamp, maximum, a max with a near-tie), a pole or
 outside its domain (log, sqrt, x ** 0.5 of x <= 0), or whose result leaves
 [-BOUND, BOUND], is left out of the program (no example is thrown away for it).
-Programs "at kinks" keep those steps (inputs drawn from -1, -0.5, 0, 0.5, 1, so ties
-abound) and are compared with PyTorch only: its conventions there (relu and abs have
-gradient 0 at 0, clamp 1 at its bounds, ties share the gradient) are microgd's.
+Some inputs are constants (requires_grad=False). Programs "for PyTorch" keep the
+steps at kinks (inputs drawn from -1, -0.5, 0, 0.5, 1, so ties abound) and may detach
+a result; they are compared with PyTorch only: its conventions at kinks (relu and abs
+have gradient 0 at 0, clamp 1 at its bounds, ties share the gradient) are microgd's.
 
 CI runs a fixed set of examples (derandomized); ``MICROGD_FUZZ_EXAMPLES=N`` runs N
 fresh random examples per test instead.
@@ -73,6 +74,8 @@ class OnMicrogd:
 
 
 class OnTorch:
+    """Those calls on PyTorch (passed in: it is imported only where it is installed)."""
+
     def __init__(self, torch):
         self.torch = torch
 
@@ -354,7 +357,10 @@ TENSOR_ONLY = {
                     pick_join(new_axis=True)),
 }
 
-OPS = {**ELEMENTWISE, **TENSOR_ONLY}
+# Finite differences see through detach: only PyTorch can judge it.
+FOR_TORCH = {"detach": FuzzOp(lambda lib, x: x.detach())}
+
+OPS = {**ELEMENTWISE, **TENSOR_ONLY, **FOR_TORCH}
 
 
 # --- programs ---------------------------------------------------------------------------
@@ -363,10 +369,12 @@ class Program:
     """Inputs (floats for Values, arrays for Tensors) and steps ``(op name, inputs,
     params)``, numbered on from the inputs. Its outputs are the results that no later
     step reads; ``wrt``: the intermediate results that first-order gradients are also
-    taken with respect to (beside the inputs)."""
+    taken with respect to (beside the inputs); ``constant``: per input, whether it is
+    a constant (requires_grad=False)."""
 
-    def __init__(self, kind, inputs, steps, wrt=()):
-        self.kind, self.inputs, self.steps, self.wrt = kind, inputs, steps, wrt
+    def __init__(self, kind, inputs, constant, steps, wrt=()):
+        self.kind, self.inputs, self.constant = kind, inputs, constant
+        self.steps, self.wrt = steps, wrt
 
     def results(self, lib, leaves):
         """Every result, the leaves first, on ``lib`` (OnMicrogd or OnTorch)."""
@@ -390,9 +398,9 @@ class Program:
 
     def __repr__(self):
         lines = [f"{self.kind} program:"]
-        for k, x in enumerate(self.inputs):
-            lines.append(f"  v{k} = {np.array2string(np.asarray(x), precision=17)!s}"
-                         .replace("\n", " "))
+        for k, (x, constant) in enumerate(zip(self.inputs, self.constant)):
+            shown = np.array2string(np.asarray(x), precision=17).replace("\n", " ")
+            lines.append(f"  v{k} = {shown}{' (constant)' if constant else ''}")
         for k, (name, args, params) in enumerate(self.steps, len(self.inputs)):
             shown = ", ".join([f"v{i}" for i in args] + [repr(p) for p in params])
             lines.append(f"  v{k} = {name}({shown})")
@@ -403,17 +411,17 @@ class Program:
         return "\n".join(lines)
 
 
-def leaves_of(program):
-    if program.kind == "Value":
-        return [Value(x) for x in program.inputs]
-    return [Tensor(x, requires_grad=True) for x in program.inputs]
+def leaves_of(program, kind=None):
+    """The program's inputs as Values or Tensors (``kind``, default the program's)."""
+    make = Value if (kind or program.kind) == "Value" else Tensor
+    return [make(x, requires_grad=not c) for x, c in zip(program.inputs, program.constant)]
 
 
 @st.composite
-def programs(draw, kind, at_kinks=False):
+def programs(draw, kind, for_torch=False):
     """A random program on ``kind`` ("Value" or "Tensor") of up to MAX_STEPS safe steps;
-    ``at_kinks``: with kinks and ties (for PyTorch only). Default False."""
-    elements = st.sampled_from([-1.0, -0.5, 0.0, 0.5, 1.0]) if at_kinks else floats()
+    ``for_torch``: with kinks, ties and detach (for PyTorch only). Default False."""
+    elements = st.sampled_from([-1.0, -0.5, 0.0, 0.5, 1.0]) if for_torch else floats()
     if kind == "Value":
         inputs = draw(st.lists(elements, min_size=1, max_size=4))
         nodes = [Value(x, requires_grad=False) for x in inputs]
@@ -422,7 +430,10 @@ def programs(draw, kind, at_kinks=False):
             num_shapes=draw(st.integers(1, 3)), max_dims=3, max_side=3)).input_shapes
         inputs = [draw(hnp.arrays(np.float64, s, elements=elements)) for s in shapes]
         nodes = [Tensor(x) for x in inputs]
-    names = sorted(OPS if kind == "Tensor" else ELEMENTWISE)
+    constant = draw(st.lists(st.booleans(), min_size=len(inputs), max_size=len(inputs)))
+    constant[0] = False  # at least one input to differentiate by
+    names = sorted(ELEMENTWISE) + sorted(TENSOR_ONLY if kind == "Tensor" else ())
+    names += sorted(FOR_TORCH) if for_torch else []
     steps = []
     for _ in range(draw(st.integers(4, MAX_STEPS))):
         name = draw(st.sampled_from(names))
@@ -432,7 +443,7 @@ def programs(draw, kind, at_kinks=False):
             continue
         args, params = picked
         data = [data_of(nodes[i]) for i in args]
-        if op.safe is not None and not (at_kinks and op.kink) and not op.safe(*data, *params):
+        if op.safe is not None and not (for_torch and op.kink) and not op.safe(*data, *params):
             continue
         with np.errstate(all="ignore"):
             out = op.run(OnMicrogd, *[nodes[i] for i in args], *params)
@@ -445,7 +456,7 @@ def programs(draw, kind, at_kinks=False):
         event(name)  # --hypothesis-show-statistics: how often each op was run
     n = len(inputs)
     wrt = draw(st.lists(st.integers(n, n + len(steps) - 1), max_size=2, unique=True))
-    return Program(kind, inputs, steps, tuple(sorted(wrt)))
+    return Program(kind, inputs, tuple(constant), steps, tuple(sorted(wrt)))
 
 
 # --- finite differences, always -----------------------------------------------------------
@@ -471,7 +482,10 @@ def check_with_finite_differences(program):
     assert mg.gradgradcheck(fn, leaves_of(program))
     # backward() into .grad gives what grad() gives
     leaves = leaves_of(program)
-    outputs = fn(*leaves)
+    outputs = [o for o in fn(*leaves) if o.requires_grad]
+    leaves = [x for x in leaves if x.requires_grad]
+    if not outputs:
+        return
     ws = weights(shapes_of(outputs), 1)
     expected = mg.grad(outputs, leaves, grad_outputs=ws, retain_graph=True, allow_unused=True)
     weighted_sum(outputs, ws).backward()
@@ -487,8 +501,8 @@ def test_value_programs_match_finite_differences(program):
     check_with_finite_differences(program)
     # ... and the same program on 0-d Tensors gives the same numbers to second order
     on_values = derivatives_microgd(program, leaves_of(program))
-    tensors = [Tensor(x, requires_grad=True) for x in program.inputs]
-    assert_same(derivatives_microgd(program, tensors), on_values, rtol=1e-12)
+    on_tensors = derivatives_microgd(program, leaves_of(program, "Tensor"))
+    assert_same(on_tensors, on_values, rtol=1e-12)
 
 
 @fuzz_settings(100)
@@ -500,17 +514,21 @@ def test_tensor_programs_match_finite_differences(program):
 # --- against PyTorch, where it is installed --------------------------------------------------
 
 def derivatives_microgd(program, leaves):
-    """The outputs, the gradient of <outputs, w> and the gradient of <that gradient, u>
-    (w and u fixed weights), as flatten() lists them. The first order is taken with
-    respect to the leaves and the results program.wrt names too; the second with respect
-    to the leaves only (by an intermediate result it depends on how each rule is written:
-    microgd's rule for a / b reads the result, PyTorch's reads a)."""
+    """The outputs (and which require grad), the gradient of <outputs, w> and the gradient
+    of <that gradient, u> (w and u fixed weights), as flatten() lists them. The first
+    order is taken with respect to the inputs and the results program.wrt names too;
+    the second with respect to the inputs only (by an intermediate result it depends on
+    how each rule is written: microgd's rule for a / b reads the result, PyTorch's a)."""
     results = program.results(OnMicrogd, leaves)
     outputs = program.outputs(results)
-    wrt = list(leaves) + [results[k] for k in program.wrt]
-    ws = weights(shapes_of(outputs), 1)
-    plain = mg.grad(outputs, wrt, grad_outputs=ws, retain_graph=True, allow_unused=True)
-    first = mg.grad(outputs, wrt, grad_outputs=ws, create_graph=True, allow_unused=True)
+    roots = [o for o in outputs if o.requires_grad]
+    leaves = [x for x in leaves if x.requires_grad]
+    wrt = leaves + [results[k] for k in program.wrt if results[k].requires_grad]
+    if not roots:
+        return flatten(outputs, [], [], [])
+    ws = weights(shapes_of(roots), 1)
+    plain = mg.grad(roots, wrt, grad_outputs=ws, retain_graph=True, allow_unused=True)
+    first = mg.grad(roots, wrt, grad_outputs=ws, create_graph=True, allow_unused=True)
     for p, g in zip(plain, first):
         assert (p is None) == (g is None)
         if p is not None:
@@ -525,13 +543,18 @@ def derivatives_microgd(program, leaves):
 
 def derivatives_torch(torch, program):
     """What derivatives_microgd computes, with torch.autograd."""
-    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in program.inputs]
+    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=not c)
+              for x, c in zip(program.inputs, program.constant)]
     results = program.results(OnTorch(torch), leaves)
     outputs = program.outputs(results)
-    wrt = leaves + [results[k] for k in program.wrt]
+    roots = [o for o in outputs if o.requires_grad]
+    leaves = [x for x in leaves if x.requires_grad]
+    wrt = leaves + [results[k] for k in program.wrt if results[k].requires_grad]
+    if not roots:
+        return flatten(outputs, [], [], [])
     tensors = lambda ws: [torch.as_tensor(w, dtype=torch.float64) for w in ws]  # noqa: E731
-    ws = tensors(weights([tuple(o.shape) for o in outputs], 1))
-    first = torch.autograd.grad(outputs, wrt, grad_outputs=ws, create_graph=True,
+    ws = tensors(weights([tuple(o.shape) for o in roots], 1))
+    first = torch.autograd.grad(roots, wrt, grad_outputs=ws, create_graph=True,
                                 allow_unused=True)
     us = tensors(weights([tuple(x.shape) for x in wrt], 2))
     used = [(g, u) for g, u in zip(first, us) if g is not None and g.requires_grad]
@@ -539,22 +562,27 @@ def derivatives_torch(torch, program):
     if used:
         second = torch.autograd.grad(sum((g * u).sum() for g, u in used), leaves,
                                      allow_unused=True)
-    return flatten(*([as_numpy(x) for x in group] for group in (outputs, first, second)),
-                   [tuple(x.shape) for x in leaves])
+    return flatten(outputs, first, second, [tuple(x.shape) for x in leaves])
 
 
 def as_numpy(x):
-    """A torch result as a fresh array: copied through add_, as PyTorch's own
+    """A torch tensor as a fresh array: copied through add_, as PyTorch's own
     x.numpy(force=True) crashes the process on some of the zero tensors that its
     second-order gradients return (torch 2.13)."""
-    return None if x is None else x.new_zeros(x.shape).add_(x.detach()).numpy()
+    return x.new_zeros(x.shape).add_(x.detach()).numpy()
+
+
+def raw(x):
+    """A result of microgd (a node, an array or a float) or of torch as a float64 array."""
+    return as_numpy(x) if hasattr(x, "new_zeros") else np.asarray(data_of(x), np.float64)
 
 
 def flatten(outputs, first, second, shapes):
-    """Everything to compare, as float64 arrays; a gradient that is None (an unused
-    input) stays None at first order and counts as 0 (of its input's shape) at second."""
-    raw = lambda x: np.asarray(data_of(x), dtype=np.float64)  # noqa: E731
-    return ([raw(o) for o in outputs] + [None if g is None else raw(g) for g in first]
+    """Everything to compare, as float64 arrays (of microgd or torch results); a gradient
+    that is None (an unused input) stays None at first order and counts as 0 (of its
+    input's shape) at second."""
+    return ([raw(o) for o in outputs] + [np.array([o.requires_grad for o in outputs])]
+            + [None if g is None else raw(g) for g in first]
             + [np.zeros(shape) if g is None else raw(g) for g, shape in zip(second, shapes)])
 
 
@@ -591,12 +619,12 @@ def test_tensor_programs_match_torch(program):
 
 
 @fuzz_settings(50)
-@given(program=programs("Value", at_kinks=True))
-def test_value_programs_at_kinks_match_torch(program):
+@given(program=programs("Value", for_torch=True))
+def test_value_programs_for_torch_match_torch(program):
     compare_with_torch(program)
 
 
 @fuzz_settings(50)
-@given(program=programs("Tensor", at_kinks=True))
-def test_tensor_programs_at_kinks_match_torch(program):
+@given(program=programs("Tensor", for_torch=True))
+def test_tensor_programs_for_torch_match_torch(program):
     compare_with_torch(program)

@@ -8,6 +8,7 @@ the Agg backend), as tests/test_demos.py runs the demos.
 
 import ast
 import contextlib
+import importlib.util
 import io
 import json
 import os
@@ -98,25 +99,36 @@ def numbers(text):
     return [float(s) for s in re.findall(r"-?\d+\.\d*(?:e[-+]?\d+)?", text)]
 
 
-def run_in_child(name, how):
-    """Run a lesson in a child process (see main); return its cells, values as arrays."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
-    env.update(PYTHONPATH=str(ROOT), MPLBACKEND="Agg", MICROGD_DEMOS_FAST="1",
-               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    done = subprocess.run([sys.executable, __file__, name, how], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    ran = json.loads(done.stdout.splitlines()[-1])
-    for c in ran:
-        c["values"] = {k: np.array(v) for k, v in c["values"].items()}
-    return ran
+NAMES = [name.split("/")[1] for name in LESSONS]
+HOWS = ("microgd", "microgd-as-torch", "torch")
 
 
 @pytest.fixture(scope="module")
-def lessons():
+def children():
+    """Every lesson run in child processes (see main), all at once: {how: {name: cells}}
+    for each way in HOWS (the torch ones only where torch is installed)."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    env.update(PYTHONPATH=str(ROOT), MPLBACKEND="Agg", MICROGD_DEMOS_FAST="1",
+               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    hows = HOWS if importlib.util.find_spec("torch") else HOWS[:1]
+    running = {how: subprocess.Popen([sys.executable, __file__, how], cwd=ROOT, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for how in hows}
+    results = {}
+    for how, child in running.items():
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err[-3000:]
+        results[how] = json.loads(out.splitlines()[-1])
+        for ran in results[how].values():
+            for c in ran:
+                c["values"] = {k: np.array(v) for k, v in c["values"].items()}
+    return results
+
+
+@pytest.fixture(scope="module")
+def lessons(children):
     """Each lesson run once on microgd, as written (the default dtype, seeded)."""
-    return {name.split("/")[1]: run_in_child(name.split("/")[1], "microgd")
-            for name in LESSONS}
+    return children["microgd"]
 
 
 def cell(ran, start):
@@ -133,7 +145,7 @@ def test_the_lesson_notebooks_are_made_from_their_sources():
             f"notebooks/{name}.ipynb is stale: run python -m demos --notebooks")
 
 
-@pytest.mark.parametrize("name", [n.split("/")[1] for n in LESSONS])
+@pytest.mark.parametrize("name", NAMES)
 def test_only_the_import_lines_name_microgd(name):
     for source, _ in cells(name):
         for line in source.splitlines():
@@ -218,10 +230,6 @@ def test_lesson_004_line_fit_heads_for_3x_plus_8(lessons):
     assert all(later < earlier for earlier, later in zip(distances, distances[1:]))
 
 
-def final_loss(ran, start):
-    return float(cell(ran, start)["values"]["l"])
-
-
 def test_lesson_004_sin_cubed_fits_rank_as_the_lesson_says(lessons):
     ran = lessons["lesson_004_nonlinear"]
     models = [c for c in ran if c["source"].startswith("# solve the equation above")]
@@ -267,33 +275,42 @@ def gives_matplotlib_a_tensor_that_requires_grad(source):
 
 def same_draws(lib):
     """Make ``lib`` draw the numbers the other library draws: rand and uniform_ from one
-    numpy generator, nn.Linear's initial weights from another, lesson 004's data seeded."""
-    data, weights = np.random.default_rng(0), np.random.default_rng(1)
-    lib.rand = lambda *size: lib.from_numpy(data.random(size)).to(lib.get_default_dtype())
+    numpy generator, nn.Linear's initial weights from another, lesson 004's data seeded.
+
+    Returns:
+        a function that restarts the draws (before each lesson).
+    """
+    draws = {}
+    lib.rand = lambda *size: lib.from_numpy(
+        draws["data"].random(size)).to(lib.get_default_dtype())
 
     def uniform_(self, low=0.0, high=1.0, **options):  # PyTorch's init passes generator=
         with lib.no_grad():
-            return self.copy_(lib.from_numpy(data.uniform(low, high, self.shape)))
+            return self.copy_(lib.from_numpy(draws["data"].uniform(low, high, self.shape)))
     lib.Tensor.uniform_ = uniform_
     init = lib.nn.Linear.__init__
 
     def linear_init(self, in_features, out_features, *args, **kwargs):
         init(self, in_features, out_features, *args, **kwargs)
         bound = 1 / np.sqrt(in_features)
+        weights = draws["weights"]
         with lib.no_grad():
             self.weight.copy_(lib.from_numpy(
                 weights.uniform(-bound, bound, (out_features, in_features))))
             self.bias.copy_(lib.from_numpy(weights.uniform(-bound, bound, out_features)))
     lib.nn.Linear.__init__ = linear_init
-    np.random.seed(0)
+
+    def restart():
+        draws.update(data=np.random.default_rng(0), weights=np.random.default_rng(1))
+        np.random.seed(0)
+    return restart
 
 
-@pytest.mark.parametrize("name", [n.split("/")[1] for n in LESSONS])
-def test_the_lessons_print_pytorchs_numbers(name):
+@pytest.mark.parametrize("name", NAMES)
+def test_the_lessons_print_pytorchs_numbers(children, name):
     pytest.importorskip("torch")
-    on_microgd = run_in_child(name, "microgd-as-torch")
-    on_torch = run_in_child(name, "torch")
-    assert len(on_microgd) == len(on_torch)
+    on_microgd, on_torch = children["microgd-as-torch"][name], children["torch"][name]
+    assert len(on_microgd) == len(on_torch) >= 5
     for ours, theirs in zip(on_microgd, on_torch):
         # The same text around the numbers: PyTorch's printing, grad_fn names and all.
         pattern = r"-?\d+\.\d*(?:e[-+]?\d+)?"
@@ -304,31 +321,57 @@ def test_the_lessons_print_pytorchs_numbers(name):
                                    rtol=0, atol=1.01e-4, err_msg=ours["source"][:60])
 
 
-def main(name, how):
-    """Run lesson ``name`` and print its cells as JSON on the last line.
+# Lesson 004 runs as the scripts above only: in a kernel its two 3-D result plots draw
+# 1,000,000 points each (the lesson's (1000, 1)-shaped z, broadcast), about 25 s apiece.
+@pytest.mark.parametrize("name", LESSONS[:2])
+def test_the_lesson_notebooks_run_in_a_kernel_and_show_their_plots(name, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    monkeypatch.setenv("MICROGD_DEMOS_FAST", "1")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own: inline
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(variable, "1")  # the lessons do not import demos, which would
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={
+        "metadata": {"path": str(ROOT / "notebooks" / "lessons")}}).execute()
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    pictures = [cell for cell in code for output in cell.outputs
+                if "image/png" in output.get("data", {})]
+    assert len(pictures) >= 3
+    failed = [cell for cell in code if any(o.output_type == "error" for o in cell.outputs)]
+    assert all("raises-exception" in cell.metadata.get("tags", []) for cell in failed)
+    assert not [o for cell in code for o in cell.outputs if o.get("name") == "stderr"]
+
+
+def main(how):
+    """Run every lesson and print {lesson: its cells} as JSON on the last line.
 
     Args:
-        name: the lesson, e.g. "lesson_003_sgd".
         how: "microgd" (as written, seeded), or "microgd-as-torch" / "torch" (float32 and
             the same draws on both; cells that PyTorch refuses to plot are left out).
     """
-    if how == "microgd":
-        # Seeds under which lesson 004's circle net, whose last layer is a ReLU, does not
-        # start dead (with seed 0 its output is 0 everywhere and its loss stays ~0.69).
-        mg.manual_seed(1)
-        np.random.seed(1)
-        ran = run(name)
-    else:
-        if how == "torch":
-            import torch
-            same_draws(torch)
+    if how == "torch":
+        import torch
+        restart = same_draws(torch)
+    elif how == "microgd-as-torch":
+        mg.set_default_dtype(mg.float32)  # PyTorch's default: its numbers and printing
+        restart = same_draws(mg)
+    ran = {}
+    for name in NAMES:
+        if how == "microgd":
+            # Seeds under which lesson 004's circle net, whose last layer is a ReLU, does
+            # not start dead (with seed 0 its output is 0 everywhere, its loss stays 0.69).
+            mg.manual_seed(1)
+            np.random.seed(1)
+            ran[name] = run(name)
         else:
-            mg.set_default_dtype(mg.float32)  # PyTorch's default: its numbers and printing
-            same_draws(mg)
-        ran = run(name, on_torch=how == "torch",
-                  skip=gives_matplotlib_a_tensor_that_requires_grad)
+            restart()
+            ran[name] = run(name, on_torch=how == "torch",
+                            skip=gives_matplotlib_a_tensor_that_requires_grad)
     print(json.dumps(ran))
 
 
 if __name__ == "__main__":
     main(*sys.argv[1:])
+

@@ -325,6 +325,11 @@ for epoch in range(200 if FAST else 1000):
     if epoch % 100 == 0:
         print(f'epoch {epoch+1}, loss {l.item():.4f}')
 
+# %% [markdown]
+# (Drawing this takes a while, on PyTorch too: the model's output has shape (1000, 1),
+# which matplotlib broadcasts against the 1,000 x and y values, so the red cloud is
+# 1,000,000 points. `.ravel()` after `.numpy()` would draw the 1,000 meant.)
+
 # %%
 # Plot the result
 # Create a 3D scatter plot

@@ -145,6 +145,19 @@ def test_the_lesson_notebooks_are_made_from_their_sources():
             f"notebooks/{name}.ipynb is stale: run python -m demos --notebooks")
 
 
+@pytest.mark.parametrize("name", LESSONS)
+def test_a_lesson_notebook_says_which_lesson_and_links_the_native_ones(name):
+    nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
+    first = "".join(nb["cells"][0]["source"])
+    assert first.startswith(f"# Lesson {name.split('_')[1]}: ") and "PyTorch" in first
+    links = re.findall(r"\]\((\.\./\w+\.ipynb)\)", first)
+    assert len(links) >= 2
+    for link in links:
+        assert (ROOT / "notebooks" / "lessons" / link).resolve().is_file(), link
+    code = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_only_the_import_lines_name_microgd(name):
     for source, _ in cells(name):

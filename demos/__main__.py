@@ -3,7 +3,8 @@
 Each demo writes its pictures into the output folder and leaves its fitted numbers in
 ``results``; the run ends with a summary. ``--gallery DIR`` also copies the README's
 pictures there (``python -m demos --gallery docs`` refreshes the committed gallery).
-``python -m demos --notebooks`` writes notebooks/*.ipynb from the demos instead (jupytext).
+``python -m demos --notebooks`` writes notebooks/*.ipynb from the demos instead (jupytext),
+and notebooks/lessons/*.ipynb from demos/lessons/ (the seed lessons' PyTorch code on microgd).
 """
 
 import argparse
@@ -19,6 +20,9 @@ DEMOS = ["quickstart", "linear_regression", "lesson2_sgd", "momentum", "nonlinea
 GALLERY = {"linear_regression.gif": "fit.gif", "momentum_paths.png": "optimizer_paths.png",
            "nonlinear.png": "nonlinear.png", "circle_predictions.png": "circle.png",
            "neuron.svg": "neuron.svg", "backprop.gif": "backprop.gif"}
+# The seed lessons' own code (demos/lessons/<name>.py): notebooks only, not run by main().
+LESSONS = ["lessons/lesson_002_sgd_momentum", "lessons/lesson_003_sgd",
+           "lessons/lesson_004_nonlinear"]
 HERE = Path(__file__).resolve().parent
 NOTEBOOKS = HERE.parent / "notebooks"
 
@@ -66,7 +70,12 @@ def run_demo(name, argv):
 
 
 def notebook(name):
-    """The text of demos/<name>.py as a notebook (.ipynb, no outputs), made by jupytext."""
+    """The text of demos/<name>.py as a notebook (.ipynb, no outputs), made by jupytext.
+
+    Args:
+        name: the path of the source under demos/, without ".py" ("circle",
+            "lessons/lesson_003_sgd").
+    """
     import jupytext
 
     nb = jupytext.read(HERE / f"{name}.py", fmt="py:percent")
@@ -79,10 +88,14 @@ def notebook(name):
 
 
 def write_notebooks(folder=NOTEBOOKS):
-    """Write every demo's notebook into ``folder``; return their paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"{name}.ipynb" for name in DEMOS]
-    for name, path in zip(DEMOS, paths):
+    """Write every demo's and lesson's notebook under ``folder``; return their paths.
+
+    Args:
+        folder: where they go (lessons in its lessons/). Default notebooks/.
+    """
+    (folder / "lessons").mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{name}.ipynb" for name in DEMOS + LESSONS]
+    for name, path in zip(DEMOS + LESSONS, paths):
         path.write_text(notebook(name), encoding="utf-8")
     return paths
 

@@ -145,6 +145,13 @@ class Tensor(InPlace, ShapeMethods, Reductions, Conversions, Operators, Linked):
                             "pickle t.detach() instead, or save a state_dict with mg.save")
         return (_rebuilt, (type(self), self.data, self.requires_grad, self.grad, self.label))
 
+    def __copy__(self):
+        # copy.copy (matplotlib copies what it plots): a leaf shares its data, as a shallow
+        # copy does; a node gives a differentiable copy (clone), as PyTorch's does.
+        if self._op is not None:
+            return self.clone()
+        return _rebuilt(type(self), self.data, self.requires_grad, self.grad, self.label)
+
     def __deepcopy__(self, memo):
         if self._op is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "

@@ -33,10 +33,9 @@ WATCHED = ("x", "y", "a", "y_hat", "x_data", "y_data", "X", "l", "last_step")
 
 
 def cells(name):
-    """The code cells of demos/lessons/<name>.py: (source, may it raise) each."""
+    """The code cells of demos/lessons/<name>.py, their sources."""
     nb = jupytext.read(ROOT / "demos" / "lessons" / f"{name}.py", fmt="py:percent")
-    return [(cell.source, "raises-exception" in cell.metadata.get("tags", []))
-            for cell in nb.cells if cell.cell_type == "code"]
+    return [cell.source for cell in nb.cells if cell.cell_type == "code"]
 
 
 def as_array(value):
@@ -56,8 +55,8 @@ def run(name, on_torch=False, skip=None):
 
     Returns:
         one dict per code cell: its ``source``, ``printed`` text (prints, and the last
-        expression's repr as a notebook shows it), ``error`` (a raised exception, allowed
-        in cells tagged raises-exception only) and the ``values`` of WATCHED variables.
+        expression's repr as a notebook shows it) and the ``values`` of WATCHED variables;
+        an exception is raised as it is.
     """
     import matplotlib
     matplotlib.use("Agg")
@@ -67,7 +66,7 @@ def run(name, on_torch=False, skip=None):
         import torch
         namespace["fastai_tensor"] = lambda *xs: torch.tensor(xs if len(xs) > 1 else xs[0])
     ran = []
-    for source, may_raise in cells(name):
+    for source in cells(name):
         if skip is not None and skip(source):
             continue
         lines = [line for line in source.splitlines() if not line.startswith("%")]
@@ -75,19 +74,14 @@ def run(name, on_torch=False, skip=None):
             lines = [IMPORTS.get(line, line) for line in lines]
         tree = ast.parse("\n".join(lines))
         shown = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        printed, error = io.StringIO(), None
+        printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
-            try:
-                exec(compile(tree, name, "exec"), namespace)
-                if shown is not None and not lines[-1].rstrip().endswith(";"):
-                    value = eval(compile(ast.Expression(shown.value), name, "eval"), namespace)
-                    if value is not None:
-                        print(repr(value))
-            except Exception as raised:  # noqa: BLE001 - a notebook shows it and goes on
-                if not may_raise:
-                    raise
-                error = repr(raised)
-        ran.append({"source": source, "printed": printed.getvalue(), "error": error,
+            exec(compile(tree, name, "exec"), namespace)
+            if shown is not None and not lines[-1].rstrip().endswith(";"):
+                value = eval(compile(ast.Expression(shown.value), name, "eval"), namespace)
+                if value is not None:
+                    print(repr(value))
+        ran.append({"source": source, "printed": printed.getvalue(),
                     "values": {k: as_array(namespace[k]).tolist()
                                for k in WATCHED if k in namespace}})
         plt.close("all")
@@ -160,7 +154,7 @@ def test_a_lesson_notebook_says_which_lesson_and_links_the_native_ones(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_only_the_import_lines_name_microgd(name):
-    for source, _ in cells(name):
+    for source in cells(name):
         for line in source.splitlines():
             assert "microgd" not in line or line in IMPORTS, line
 
@@ -271,14 +265,6 @@ def test_lesson_004_circle_fits_plane_then_cone(lessons):
         assert len(losses) == 2 and losses[1] < losses[0]
 
 
-def test_lesson_003_animation_cell_is_the_only_one_that_raises(lessons):
-    """matplotlib copies a line's data with copy.copy, which microgd refuses for a tensor
-    made by an op (PyTorch copies it): the lesson's animation cell stops there."""
-    raised = [(name, c["source"].splitlines()[0]) for name, ran in lessons.items()
-              for c in ran if c["error"] is not None]
-    assert raised == [("lesson_003_sgd", "a = nn.Parameter(tensor(-1.,1))")]
-
-
 # --- the same programs on PyTorch -------------------------------------------------------
 
 def gives_matplotlib_a_tensor_that_requires_grad(source):
@@ -352,8 +338,7 @@ def test_the_lesson_notebooks_run_in_a_kernel_and_show_their_plots(name, monkeyp
     pictures = [cell for cell in code for output in cell.outputs
                 if "image/png" in output.get("data", {})]
     assert len(pictures) >= 3
-    failed = [cell for cell in code if any(o.output_type == "error" for o in cell.outputs)]
-    assert all("raises-exception" in cell.metadata.get("tags", []) for cell in failed)
+    assert not [cell for cell in code if any(o.output_type == "error" for o in cell.outputs)]
     assert not [o for cell in code for o in cell.outputs if o.get("name") == "stderr"]
 
 

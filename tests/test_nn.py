@@ -397,3 +397,14 @@ def test_loss_modules_call_their_functions():
         np.log1p(np.exp(-1.0)) + np.log1p(np.exp(-2.0)) + np.log(2.0))
     with pytest.raises(ValueError, match="L1Loss: reduction must be 'mean', 'sum' or 'none'"):
         nn.L1Loss(reduction="max")
+
+
+def test_linear_follows_the_default_dtype():
+    mg.set_default_dtype(mg.float32)
+    try:
+        layer = nn.Linear(2, 1)
+        assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
+        assert nn.Linear(2, 1, engine="value").weight.data.dtype == np.float64
+    finally:
+        mg.set_default_dtype(mg.float64)
+    assert nn.Linear(2, 1).weight.dtype == np.float64

@@ -545,3 +545,13 @@ def test_grad_fn_names_the_op_as_pytorch(make, name):
     assert x.grad_fn is None and make(x).grad_fn.name() == name
     assert repr(make(x).grad_fn).startswith(f"<{name} object at 0x")
     assert make(x.detach()).grad_fn is None
+
+
+def test_copy_copy_as_matplotlib_uses_it():
+    import copy
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    node = copy.copy(a * 2.0)
+    assert node.requires_grad and node.op == "clone"
+    np.testing.assert_array_equal(node.data, [2.0, 4.0])
+    leaf = copy.copy(a)
+    assert leaf is not a and leaf.data is a.data and leaf.is_leaf and leaf.requires_grad

@@ -107,10 +107,8 @@ for t in range(100): update()
 
 # %% [markdown]
 # (On PyTorch this cell and the animation need `(x@a).detach()`: PyTorch refuses to turn
-# a tensor that requires grad into a numpy array for matplotlib. microgd draws this
-# scatter, but not yet the animation's line: matplotlib copies its data with
-# `copy.copy`, which microgd refuses for a tensor made by an op, so that cell stops with
-# a TypeError.)
+# a tensor that requires grad into a numpy array for matplotlib. microgd draws them as
+# written.)
 
 # %%
 plt.scatter(x[:,0],y)
@@ -123,7 +121,7 @@ plt.scatter(x[:,0],x@a);
 from matplotlib import animation, rc
 rc('animation', html='jshtml')
 
-# %% tags=["raises-exception"]
+# %%
 a = nn.Parameter(tensor(-1.,1))
 
 fig = plt.figure()

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._util import boolean, positive_int
 from ..random import generator
-from ..dtypes import float_dtype
+from ..dtypes import float_dtype, get_default_dtype
 from ..functions import linear
 from ..tensor import Tensor
 from ..value import Value
@@ -41,7 +41,8 @@ class Linear(Module):
         out_features: size of each output sample, a positive int.
         bias: whether to add b. Default True.
         engine: "tensor" (default) or "value".
-        dtype: the Tensors' floating dtype. Default None (float64); "tensor" engine only.
+        dtype: the Tensors' floating dtype. Default None: the default dtype
+            (``mg.get_default_dtype()``, float64 unless set); "tensor" engine only.
     """
 
     def __init__(self, in_features, out_features, bias=True, engine="tensor", dtype=None):
@@ -93,8 +94,8 @@ def _check_engine(engine, where):
 
 
 def _check_dtype(dtype, engine, where):
-    if dtype is None:
-        return None
+    if dtype is None:  # Values hold Python floats; Tensors the default dtype, as PyTorch
+        return None if engine == "value" else get_default_dtype()
     try:
         dtype = np.dtype(dtype)
     except TypeError:

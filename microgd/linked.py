@@ -227,10 +227,22 @@ def _consumers(order):
 
 def _structure_of(node):
     husk = object.__new__(type(node))
-    zero = np.zeros((), node.data.dtype)
-    husk._init_leaf(np.broadcast_to(zero, node.data.shape).view(Released), None,
-                    node.requires_grad, node.label)
+    husk._init_leaf(_placeholder(node.data.shape, node.data.dtype), None, node.requires_grad,
+                    node.label)
     return husk
+
+
+_placeholders = {}  # (shape, dtype) -> its Released array: one per kind, shared read-only
+
+
+def _placeholder(shape, dtype):
+    key = (shape, dtype)
+    data = _placeholders.get(key)
+    if data is None:
+        data = np.broadcast_to(np.zeros((), dtype), shape).view(Released)
+        if len(_placeholders) < 1000:
+            _placeholders[key] = data
+    return data
 
 
 def _hand_on(order, gathered, retain_graph, create_graph, capture, stepping=False):

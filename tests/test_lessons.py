@@ -320,9 +320,10 @@ def test_the_lessons_print_pytorchs_numbers(children, name):
                                    rtol=0, atol=1.01e-4, err_msg=ours["source"][:60])
 
 
-# Lesson 004 runs as the scripts above only: in a kernel its two 3-D result plots draw
-# 1,000,000 points each (the lesson's (1000, 1)-shaped z, broadcast), about 25 s apiece.
-@pytest.mark.parametrize("name", LESSONS[:2])
+# Every lesson notebook in a kernel, as tests/test_notebooks.py runs the demos'. Lesson
+# 004 is the slow one: its two 3-D result plots draw 1,000,000 points each (the lesson's
+# (1000, 1)-shaped z, broadcast), about 25 s apiece.
+@pytest.mark.parametrize("name", LESSONS)
 def test_the_lesson_notebooks_run_in_a_kernel_and_show_their_plots(name, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")

@@ -19,6 +19,9 @@ Freeing: a walk without retain_graph adds its list of gradients to the tape's
 that reaches it raises GraphFreedError. Example: ``l1, l2 = x * 2.0, x * 3.0;
 l1.backward()`` frees op 0 only, so ``l2.backward()`` still runs, and
 ``l1.backward()`` again raises. After a freeing walk the thread starts a new tape.
+A freed tape kept alive by a Value (``losses.append(loss)``) stays whole: its entries
+are the graph's structure, which drawings of it show (Tensor graphs, whose arrays are
+big, release their data instead: see linked.py).
 """
 
 import itertools

@@ -92,16 +92,17 @@ class Linked(Node):
 clock = [0]  # ticks at every in-place change of a Tensor's data
 
 
-def changed_in_place(node):
-    """Note that ``node``'s data (and so its views') changed in place, now.
+def changed_in_place(*nodes):
+    """Note that the data of ``nodes`` (and so their views') changed in place, now.
 
     Backward compares this with when each op ran: an op whose saved input or result
     changed after it ran would compute its gradient from the new data, so it refuses.
     """
     clock[0] += 1
-    if node._changed_at is None:
-        node._changed_at = [0]
-    node._changed_at[0] = clock[0]
+    for node in nodes:
+        if node._changed_at is None:
+            node._changed_at = [0]
+        node._changed_at[0] = clock[0]
 
 
 def _check_unchanged(node, inputs):

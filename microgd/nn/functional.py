@@ -46,11 +46,12 @@ def tanh(x):
 
 def _elementwise(x, method):
     """Apply a Value/Tensor method to a Tensor, a Value, or each element of a list."""
+    if isinstance(x, Node):  # the commonest: a layer's activation
+        return getattr(x, method)()
     if isinstance(x, (list, tuple)):
         return [getattr(v if isinstance(v, Value) else Value(v, requires_grad=False), method)()
                 for v in x]
-    if not isinstance(x, Node):
-        x = Value(x, requires_grad=False) if isinstance(x, numbers.Real) else Tensor(x)
+    x = Value(x, requires_grad=False) if isinstance(x, numbers.Real) else Tensor(x)
     return getattr(x, method)()
 
 

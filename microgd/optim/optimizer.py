@@ -142,9 +142,8 @@ class Optimizer:
             todo.append((group, params_grads))
         for group, params_grads in todo:
             self._step_group(group, params_grads)
-            for p, _ in params_grads:
-                if isinstance(p, Linked):  # an in-place change: graphs that saved p refuse
-                    changed_in_place(p)
+            # an in-place change: the graphs that saved these parameters refuse backward
+            changed_in_place(*[p for p, _ in params_grads if isinstance(p, Linked)])
         return loss
 
     def _step_group(self, group, params_grads):

@@ -13,7 +13,7 @@ import numpy as np
 from .dtypes import as_array, as_dtype, check_float, device, get_default_dtype, int64
 from .ops import data_of
 from .random import generator
-from .tensor import Tensor
+from .tensor import Tensor, _rebuilt
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye",
            "arange", "linspace", "rand", "randn", "randint", "randperm", "zeros_like",
@@ -196,40 +196,26 @@ def randperm(n, dtype=None, requires_grad=False, device=None):
     return _leaf(data, requires_grad, device, "randperm")
 
 
-def zeros_like(input, dtype=None, requires_grad=False, device=None):
-    """Zeros of ``input``'s shape and dtype (unless ``dtype``)."""
-    return zeros(_shape_of(input, "zeros_like"), dtype=_like_dtype(input, dtype),
-                 requires_grad=requires_grad, device=device)
+def _like(factory):
+    """``factory``'s ``*_like`` form: ``input``'s shape, and its dtype unless ``dtype``;
+    arguments between ``input`` and ``dtype`` (full_like's fill_value) go to ``factory``."""
+    name = f"{factory.__name__}_like"
+
+    def like(input, *args, dtype=None, requires_grad=False, device=None):
+        return factory(_shape_of(input, name), *args, dtype=_like_dtype(input, dtype),
+                       requires_grad=requires_grad, device=device)
+    like.__name__ = like.__qualname__ = name
+    like.__doc__ = (f"``{factory.__name__}`` in ``input``'s shape and dtype (unless "
+                    "``dtype``).")
+    return like
 
 
-def ones_like(input, dtype=None, requires_grad=False, device=None):
-    """Ones of ``input``'s shape and dtype (unless ``dtype``)."""
-    return ones(_shape_of(input, "ones_like"), dtype=_like_dtype(input, dtype),
-                requires_grad=requires_grad, device=device)
-
-
-def empty_like(input, dtype=None, requires_grad=False, device=None):
-    """An unset Tensor of ``input``'s shape and dtype (unless ``dtype``)."""
-    return empty(_shape_of(input, "empty_like"), dtype=_like_dtype(input, dtype),
-                 requires_grad=requires_grad, device=device)
-
-
-def full_like(input, fill_value, dtype=None, requires_grad=False, device=None):
-    """``fill_value`` everywhere, in ``input``'s shape and dtype (unless ``dtype``)."""
-    return full(_shape_of(input, "full_like"), fill_value, dtype=_like_dtype(input, dtype),
-                requires_grad=requires_grad, device=device)
-
-
-def rand_like(input, dtype=None, requires_grad=False, device=None):
-    """``rand`` in ``input``'s shape and floating dtype (unless ``dtype``)."""
-    return rand(_shape_of(input, "rand_like"), dtype=_like_dtype(input, dtype),
-                requires_grad=requires_grad, device=device)
-
-
-def randn_like(input, dtype=None, requires_grad=False, device=None):
-    """``randn`` in ``input``'s shape and floating dtype (unless ``dtype``)."""
-    return randn(_shape_of(input, "randn_like"), dtype=_like_dtype(input, dtype),
-                 requires_grad=requires_grad, device=device)
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+full_like = _like(full)  # full_like(input, fill_value, ...)
+rand_like = _like(rand)
+randn_like = _like(randn)
 
 
 # --- the rules they share -----------------------------------------------------------------
@@ -237,8 +223,7 @@ def randn_like(input, dtype=None, requires_grad=False, device=None):
 def _leaf(array, requires_grad, device_, what):
     """A leaf Tensor holding ``array`` itself (not copied)."""
     _check_device(device_)
-    out = Tensor.__new__(Tensor)
-    out._init_leaf(array, None, requires_grad, "")
+    out = _rebuilt(Tensor, array, requires_grad, None, "")
     if requires_grad:
         check_float(out, f"{what}(requires_grad=True)")
     return out

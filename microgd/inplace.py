@@ -15,6 +15,7 @@
 import numpy as np
 
 from .autograd import state
+from .dtypes import check_float
 from .linked import changed_in_place
 from .ops import data_of
 from .random import generator
@@ -81,9 +82,8 @@ class InPlace:
         if self._op is not None and not requires_grad:
             raise RuntimeError("requires_grad_(False): this tensor was computed by an op; "
                                "use .detach() to get one that does not require grad")
-        if requires_grad and self.data.dtype.kind != "f":
-            raise RuntimeError(f"requires_grad_(): only Tensors of floating point dtype can "
-                               f"require gradients, got dtype {self.data.dtype}")
+        if requires_grad:
+            check_float(self, "requires_grad_()")
         self.requires_grad = bool(requires_grad)
         return self
 

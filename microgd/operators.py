@@ -1,8 +1,9 @@
 """The arithmetic, functions and comparisons that Value and Tensor share, once.
 
 Each kind supplies ``_binary(op, a, b)`` (one of a and b is the node; the other,
-a number or an array, becomes a constant of the node's kind) and
-``_apply1(op, x, ctx=())``: run the op's forward and record it. The methods of
+a number or an array, becomes a constant of the node's kind),
+``_apply1(op, x, ctx=())``: run the op's forward and record it, and ``_compared``:
+a comparison's raw result in the kind's form. The methods of
 the ops that have one (``ops.METHODS``: exp, log, sqrt, sin...) are made from
 the op table below the class.
 """
@@ -72,18 +73,19 @@ class Operators:
         """The smaller of self and other, elementwise; ties share the gradient."""
         return self._binary(ops.MINIMUM, self, other)
 
-    # Comparisons compare data: plain bools (Value) or boolean arrays (Tensor).
+    # Comparisons compare data, recording nothing; each kind gives the result its form
+    # (``_compared``): a plain bool for a Value, a boolean Tensor for a Tensor.
     def __lt__(self, other):
-        return self.data < data_of(other)
+        return self._compared(self.data < data_of(other))
 
     def __le__(self, other):
-        return self.data <= data_of(other)
+        return self._compared(self.data <= data_of(other))
 
     def __gt__(self, other):
-        return self.data > data_of(other)
+        return self._compared(self.data > data_of(other))
 
     def __ge__(self, other):
-        return self.data >= data_of(other)
+        return self._compared(self.data >= data_of(other))
 
 
 def _bound(x, what):

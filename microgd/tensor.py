@@ -191,24 +191,12 @@ class Tensor(InPlace, ShapeMethods, Reductions, Conversions, Operators, Linked):
                                    f"shape {self.shape}: they must match")
         self._grad = g
 
-    # --- comparisons give boolean Tensors (no grad), as PyTorch's ----------------------------
+    # --- comparisons give boolean Tensors (no grad), as PyTorch's; < <= > >= in Operators -----
     def __eq__(self, other):
         return _const(self.data == ops.data_of(other))
 
     def __ne__(self, other):
         return _const(self.data != ops.data_of(other))
-
-    def __lt__(self, other):
-        return _const(self.data < ops.data_of(other))
-
-    def __le__(self, other):
-        return _const(self.data <= ops.data_of(other))
-
-    def __gt__(self, other):
-        return _const(self.data > ops.data_of(other))
-
-    def __ge__(self, other):
-        return _const(self.data >= ops.data_of(other))
 
     __hash__ = Node.__hash__  # by identity, as PyTorch's tensors
 
@@ -258,6 +246,7 @@ class Tensor(InPlace, ShapeMethods, Reductions, Conversions, Operators, Linked):
 
     _apply1 = staticmethod(_apply1)
     _make = staticmethod(_make)
+    _compared = staticmethod(_const)
 
     @staticmethod
     def _apply(op, inputs, ctx):

@@ -292,6 +292,10 @@ class Value(Operators, Node):
         return _view(tape, k)
 
     @staticmethod
+    def _compared(result):
+        return result
+
+    @staticmethod
     def _apply1(op, x, ctx=()):
         return _BUILDERS[op](x, ctx)
 

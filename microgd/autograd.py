@@ -119,6 +119,7 @@ class Node:
       _seed(grad, what)         the seed gradient in raw form, checked against the node
       _constant(raw)            a constant node holding raw data (for create_graph)
       _fresh_grad(g)            g made fit to be stored as a .grad of its own
+      _grad_array()             the gradient as an array or a float, or None (optimizers)
       _key                      what identifies the node to grad() (its gradient's key)
     """
 

@@ -127,5 +127,5 @@ class InPlace:
         return self._update(f"{ufunc.__name__} (an augmented assignment)", ufunc, other)
 
     def _changed(self):
-        changed_in_place(self)
+        changed_in_place([self])
         return self

@@ -25,56 +25,40 @@ import weakref
 
 import numpy as np
 
-from .autograd import Node, checked_label, graph_freed, unbroadcast
+from .autograd import Node, graph_freed, unbroadcast
 
 
 class Linked(Node):
     """A node that keeps its op and its inputs (Tensor).
 
-    An op's first three inputs are kept in the slots ``_input0`` to ``_input2`` (a
-    node is then one object for the garbage collector, not two), any further ones
-    (``cat``, ``stack``) in ``_more_inputs``; the op's non-differentiable arguments
-    (an axis, a shape, an index...) in ``_ctx``. ``_retain``: whether backward stores
-    the node's gradient in ``.grad`` (leaves, and nodes that called ``retain_grad()``).
+    ``_parents`` holds the op's inputs in order (a tuple, empty for a leaf), and
+    ``_ctx`` the op's non-differentiable arguments (an axis, a shape, an index...).
+    ``_retain``: whether backward stores the node's gradient in ``.grad`` (leaves, and
+    nodes that called ``retain_grad()``).
     A walk keeps nothing on the nodes (see ``walk``). In-place changes are counted (see
     ``changed_in_place``): ``_changed_at`` holds when the node's memory last changed in
     place (None: never; shared with its views), ``_recorded_at`` when its op ran.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "label", "_op", "_input0", "_input1",
-                 "_input2", "_more_inputs", "_ctx", "_retain", "_changed_at", "_recorded_at",
-                 "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "label", "_op", "_parents", "_ctx",
+                 "_retain", "_changed_at", "_recorded_at", "__weakref__")
 
-    def _init_leaf(self, data, grad, requires_grad, label):
+    def _init_leaf(self, data, requires_grad=False, label=""):
+        """Fill the slots of a node no op made: ``requires_grad`` a bool, ``label`` checked."""
         self.data = data
-        self._grad = grad
-        self.requires_grad = bool(requires_grad)
-        self.label = checked_label(label)
+        self._grad = None
+        self.requires_grad = requires_grad
+        self.label = label
         self._op = None
-        self._input0 = self._input1 = self._input2 = self._more_inputs = None
-        self._ctx = ()
+        self._parents = self._ctx = ()
         self._retain = False
         self._changed_at = None
         self._recorded_at = 0
 
-    @property
-    def _parents(self):
-        """The nodes this one was made from, in order (none for a leaf)."""
-        first, second, third = self._input0, self._input1, self._input2
-        if self._more_inputs is not None:
-            return (first, second, third) + self._more_inputs
-        if third is not None:
-            return (first, second, third)
-        if second is not None:
-            return (first, second)
-        return () if first is None else (first,)
-
     def _link(self, op, inputs):
         """Record that ``op`` made this node from ``inputs``."""
         self._op = op
-        self._input0, self._input1, self._input2 = (*inputs[:3], None, None, None)[:3]
-        if len(inputs) > 3:
-            self._more_inputs = tuple(inputs[3:])
+        self._parents = tuple(inputs)
 
     @property
     def _key(self):
@@ -92,17 +76,19 @@ class Linked(Node):
 clock = [0]  # ticks at every in-place change of a Tensor's data
 
 
-def changed_in_place(*nodes):
+def changed_in_place(nodes):
     """Note that the data of ``nodes`` (and so their views') changed in place, now.
 
     Backward compares this with when each op ran: an op whose saved input or result
     changed after it ran would compute its gradient from the new data, so it refuses.
     """
     clock[0] += 1
+    now = clock[0]
     for node in nodes:
         if node._changed_at is None:
-            node._changed_at = [0]
-        node._changed_at[0] = clock[0]
+            node._changed_at = [now]
+        else:
+            node._changed_at[0] = now
 
 
 def _check_unchanged(node, inputs):
@@ -138,12 +124,7 @@ def sort(roots, grad_only=True):
             continue
         marks[node] = _ENTERED
         stack.append(node)
-        inputs = (node._input0, node._input1, node._input2)
-        if node._more_inputs is not None:
-            inputs += node._more_inputs
-        for p in inputs:
-            if p is None:
-                break
+        for p in node._parents:
             if p not in marks and (p.requires_grad or not grad_only):
                 stack.append(p)
     return order
@@ -228,7 +209,7 @@ def _consumers(order):
 
 def _structure_of(node):
     husk = object.__new__(type(node))
-    husk._init_leaf(_placeholder(node.data.shape, node.data.dtype), None, node.requires_grad,
+    husk._init_leaf(_placeholder(node.data.shape, node.data.dtype), node.requires_grad,
                     node.label)
     return husk
 

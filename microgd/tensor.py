@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from . import array_ops, ops
-from .autograd import Node, state
+from .autograd import Node, checked_label, state
 from .dtypes import as_array, check_float, float_dtype, number_dtype
 from .inplace import InPlace
 from .linked import Linked, clock, sort, walk
@@ -25,10 +25,11 @@ def _make(data, op, inputs, ctx=()):
     out._retain = False
     out._ctx = ctx
     out.requires_grad = False
-    out._op = out._input0 = out._input1 = out._input2 = out._more_inputs = None
+    out._op = None
+    out._parents = ()
     out._changed_at = None
     out._recorded_at = clock[0]
-    if op is not None and op.view and np.may_share_memory(out.data, inputs[0].data):
+    if op.view and np.may_share_memory(out.data, inputs[0].data):
         out._changed_at = _shared_version(inputs[0])
     for p in inputs:
         if p.requires_grad and state.grad_enabled:
@@ -45,8 +46,12 @@ def _shared_version(x):
     return x._changed_at
 
 
-def _const(array):
-    return _make(array, None, ())
+def _const(data):
+    """A new Tensor holding ``data`` (an array, or a numpy scalar made one) that records
+    nothing: a constant, a comparison, a gradient."""
+    out = Tensor.__new__(Tensor)
+    out._init_leaf(data if type(data) is np.ndarray else np.asarray(data))
+    return out
 
 
 def _apply2(op, a, b, ctx=()):
@@ -82,7 +87,7 @@ class Tensor(InPlace, ShapeMethods, Reductions, Conversions, Operators, Linked):
     __slots__ = ()
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
-        self._init_leaf(as_array(data, dtype), None, requires_grad, label)
+        self._init_leaf(as_array(data, dtype), bool(requires_grad), checked_label(label))
         if requires_grad:
             check_float(self, "requires_grad=True")
 
@@ -179,8 +184,15 @@ class Tensor(InPlace, ShapeMethods, Reductions, Conversions, Operators, Linked):
     @property
     def grad(self):
         """d(output)/d(self) after backward (leaves, and retain_grad() nodes): a Tensor
-        that does not require grad (one that does under create_graph), or None."""
-        return self._grad
+        that does not require grad (one that does under create_graph), or None.
+
+        Backward keeps the gradient's array (in ``_grad``) and the Tensor is made when
+        first asked for: a training loop reads its gradients only through an optimizer,
+        which takes the arrays (``_grad_array``), so no Tensor is built for them."""
+        g = self._grad
+        if type(g) is np.ndarray:
+            g = self._grad = _const(g)
+        return g
 
     @grad.setter
     def grad(self, g):
@@ -190,6 +202,11 @@ class Tensor(InPlace, ShapeMethods, Reductions, Conversions, Operators, Linked):
                 raise RuntimeError(f"assigned grad has shape {g.shape}, but the tensor has "
                                    f"shape {self.shape}: they must match")
         self._grad = g
+
+    def _grad_array(self):
+        """The gradient's array, or None (what optimizers read: no Tensor is made)."""
+        g = self._grad
+        return g if g is None or type(g) is np.ndarray else g.data
 
     # --- comparisons give boolean Tensors (no grad), as PyTorch's; < <= > >= in Operators -----
     def __eq__(self, other):
@@ -271,11 +288,15 @@ class Tensor(InPlace, ShapeMethods, Reductions, Conversions, Operators, Linked):
         when ``.grad`` records nothing, as PyTorch; ``own``: g may be kept as it is."""
         grad = self._grad
         if grad is None:
-            self._grad = _const(g) if own else self._fresh_grad(g)
-        elif isinstance(g, Node) or grad.requires_grad:
-            self._grad = grad + g
+            if (own and type(g) is np.ndarray) or isinstance(g, Node):
+                self._grad = g
+            else:  # a raw gradient may be a read-only broadcast view or shared elsewhere
+                self._grad = np.array(g, dtype=self.data.dtype)
+        elif isinstance(g, Node) or (type(grad) is not np.ndarray and grad.requires_grad):
+            self._grad = self.grad + g
         else:
-            grad.data += g
+            raw = grad if type(grad) is np.ndarray else grad.data
+            raw += g
 
 
 _UFUNC_OPS = {np.add: ops.ADD, np.subtract: ops.SUB, np.multiply: ops.MUL,
@@ -306,7 +327,7 @@ def _matmul(a, b):
 def _rebuilt(cls, data, requires_grad, grad, label):
     """A leaf of class ``cls`` (Tensor, nn.Parameter) from what pickle and deepcopy keep."""
     t = cls.__new__(cls)
-    t._init_leaf(data, None, requires_grad, label)
+    t._init_leaf(data, bool(requires_grad), checked_label(label))
     t.grad = grad
     return t
 

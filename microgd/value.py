@@ -196,6 +196,9 @@ class Value(Operators, Node):
         else:
             self._tape.set_grad(self._index, g)
 
+    def _grad_array(self):
+        return self.grad  # what optimizers read: the float itself
+
     @property
     def label(self):
         """The name shown by repr and in drawings."""

@@ -86,6 +86,28 @@ def test_tensor_leaf_grads_are_arrays_of_their_own():
     np.testing.assert_array_equal(a.grad, np.full((2, 3), 3.0))
 
 
+def test_a_tensors_grad_is_one_tensor_that_later_backwards_add_into():
+    w = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    (w * 2.0).sum().backward()
+    held = w.grad
+    assert type(held) is Tensor and w.grad is held and not held.requires_grad
+    assert held.dtype == np.float32
+    (w * w).sum().backward()
+    assert w.grad is held  # added into in place, as PyTorch's
+    np.testing.assert_array_equal(held.data, [4.0, 4.0, 4.0])
+    w.grad = None
+    (w * 3.0).sum().backward()
+    (w * 3.0).sum().backward()  # added up before the Tensor is asked for
+    np.testing.assert_array_equal(w.grad.data, [6.0, 6.0, 6.0])
+    x = Tensor(3.0, requires_grad=True)
+    (x * x).backward()
+    assert type(x.grad.data) is np.ndarray and x.grad.shape == ()
+    x.grad = None
+    (x * x).backward()
+    (x * x).backward(create_graph=True)  # a recorded gradient added to a plain one
+    assert x.grad.requires_grad and float(x.grad) == 12.0
+
+
 # --- freeing the graph ------------------------------------------------------------------
 
 @pytest.mark.parametrize("make", ENGINES.values(), ids=ENGINES)

@@ -143,7 +143,7 @@ class Optimizer:
         for group, params_grads in todo:
             self._step_group(group, params_grads)
             # an in-place change: the graphs that saved these parameters refuse backward
-            changed_in_place(*[p for p, _ in params_grads if isinstance(p, Linked)])
+            changed_in_place([p for p, _ in params_grads if isinstance(p, Linked)])
         return loss
 
     def _step_group(self, group, params_grads):

@@ -963,13 +963,26 @@ def test_a_bad_lr_written_into_a_group_is_refused_at_the_next_step():
     v = Value(1.0)
     opt = optim.Adam([v])
     v.grad = 1.0
+    opt.step()  # checked once; checked again only when the group changes
+    v.data = 1.0
     opt.param_groups[0]["lr"] = -0.1
     with pytest.raises(ValueError, match="Invalid learning rate: -0.1"):
         opt.step()
     opt.param_groups[0]["lr"] = "0.1"
     with pytest.raises(TypeError, match="lr must be a real number, got str"):
         opt.step()
-    assert v.data == 1.0 and not opt.state
+    assert v.data == 1.0
+
+
+def test_a_group_given_new_parameters_steps_them():
+    p, q = Tensor([1.0, 2.0], requires_grad=True), Tensor([5.0, 6.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.5)
+    p.grad = q.grad = np.ones(2)
+    opt.step()
+    opt.param_groups[0]["params"] = [q]  # compared by identity, never as Tensors
+    opt.step()
+    np.testing.assert_array_equal(p.data, [0.5, 1.5])
+    np.testing.assert_array_equal(q.data, [4.5, 5.5])
 
 
 @pytest.mark.parametrize("make,error,match", [

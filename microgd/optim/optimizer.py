@@ -36,6 +36,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state = defaultdict(dict)
         self.param_groups = []
+        self._checked = {}  # group index -> a copy of the group as its last check passed it
         groups = _listed(params, type(self).__name__, "params")
         if not groups:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
@@ -130,21 +131,32 @@ class Optimizer:
                 loss = closure()
         todo = []
         for k, group in enumerate(self.param_groups):
-            self._check_group(group)
+            self._check_if_changed(k, group)
             params_grads = []
             for i, p in enumerate(group["params"]):
-                g = p.grad
+                g = p._grad_array()  # a Tensor's array (a Value's float), or None
                 if g is None:
                     continue
-                if type(g) is not float or type(p.data) is not float:  # not a plain Value
-                    g = _raw_grad(g, p, i, k, name)
+                if (type(g) is not np.ndarray or type(p.data) is not np.ndarray
+                        or g.shape != p.data.shape):
+                    g = _raw_grad(g, p, i, k, name)  # a Value's float, or a clear error
                 params_grads.append((p, g))
             todo.append((group, params_grads))
         for group, params_grads in todo:
             self._step_group(group, params_grads)
-            # an in-place change: the graphs that saved these parameters refuse backward
-            changed_in_place([p for p, _ in params_grads if isinstance(p, Linked)])
+        # an in-place change: the graphs that saved these parameters refuse backward
+        changed_in_place([p for _, params_grads in todo for p, _ in params_grads
+                          if isinstance(p, Linked)])
         return loss
+
+    def _check_if_changed(self, k, group):
+        """Check group ``k``'s hyperparameters if the group changed since its last check
+        passed (a dict comparison each step instead of the checks)."""
+        last = self._checked.get(k)
+        # the same list of parameters, by identity: Tensors do not compare as booleans
+        if last is None or last["params"] is not group["params"] or last != group:
+            self._check_group(group)
+            self._checked[k] = dict(group)
 
     def _step_group(self, group, params_grads):
         """Update each parameter of ``group`` from its raw grad: the pairs (p, grad)."""

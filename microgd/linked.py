@@ -1,11 +1,12 @@
-"""Tensor graphs: linked nodes, their topological sort and their backward walk.
+"""Tensor graphs: linked nodes, their backward walk and their topological sort.
 
 A Tensor made by an op holds the op and its inputs, so a graph is the nodes
 themselves, one object per op on whole arrays, and it is freed by reference
-counting as soon as its last Tensor is dropped. Backward sorts the nodes that
-lead to the root (``sort``), then walks them from the root down (``walk``): each
-node, once all its consumers have handed it their gradients, runs its op's
-vector-Jacobian products and hands the results on to its inputs.
+counting as soon as its last Tensor is dropped. Backward counts how many times
+each node of the graph is an input (``count_uses``), then walks it from the root
+down (``walk``): each node, once all its consumers have handed it their
+gradients, runs its op's vector-Jacobian products and hands the results on to
+its inputs. Drawings list the nodes in topological order (``sort``).
 
 Freeing: a walk without retain_graph replaces each node's op by the op's spent
 twin (``op.live`` is False). The node still names its op for drawings, and a
@@ -133,26 +134,54 @@ def sort(roots, grad_only=True):
 _ENTERED, _DONE = "entered", "done"
 
 
+def count_uses(roots):
+    """node -> how many times the nodes that lead to ``roots`` take it as an input
+    (0 for a root nothing else uses): the parts its gradient arrives in.
+
+    Only nodes that require grad are counted (what backward walks). Iterative: no
+    recursion limit, each node expanded once. The counts are this call's own (a dict
+    keyed by the nodes, which hash by identity), so threads can walk one graph at once.
+    """
+    uses = {}
+    stack = []
+    for root in roots:
+        if root.requires_grad and root not in uses:
+            uses[root] = 0
+            stack.append(root)
+    while stack:
+        for p in stack.pop()._parents:
+            if p.requires_grad:
+                n = uses.get(p)
+                if n is None:  # first seen: expand it
+                    uses[p] = 1
+                    stack.append(p)
+                else:
+                    uses[p] = n + 1
+    return uses
+
+
 def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
-    """Backward from ``roots``: seed them, sort the graph, walk it (see ``_hand_on``).
+    """Backward from ``roots``: count the uses, seed the roots, walk (see ``_hand_on``).
 
     With ``capture`` (a dict id(node) -> None) the gradients of those nodes go
-    there and no ``.grad`` is touched. The sort's marks and the gradients gathered on
-    the way are the walk's own, so several threads can walk one graph at once. An
+    there and no ``.grad`` is touched. The counts and the gradients gathered on the
+    way are the walk's own, so several threads can walk one graph at once. An
     error part-way leaves no half-gathered gradient behind; the leaves already
     reached keep theirs, and the nodes already walked are freed (without
     retain_graph). A stepping walk closed early stops in the same state.
 
     A generator: it yields nothing unless ``stepping`` (see ``_hand_on``).
     """
-    order = sort(roots)
+    waiting = count_uses(roots)  # node -> the consumers it still waits for
     gathered = {}  # node -> the gradient handed to it so far: this walk's own
     for root, seed in zip(roots, seeds):
         if create_graph:
             seed = root._constant(seed)
         x = gathered.get(root)
         gathered[root] = seed if x is None else x + seed
-    yield from _hand_on(order, gathered, retain_graph, create_graph, capture, stepping)
+    ready = [root for root in gathered if waiting.get(root) == 0]
+    yield from _hand_on(ready, waiting, gathered, retain_graph, create_graph, capture,
+                        stepping)
     if not retain_graph:
         _release_the_last_freed_graph(roots)
 
@@ -227,8 +256,12 @@ def _placeholder(shape, dtype):
     return data
 
 
-def _hand_on(order, gathered, retain_graph, create_graph, capture, stepping=False):
+def _hand_on(ready, waiting, gathered, retain_graph, create_graph, capture, stepping=False):
     """The loop: each node, after all its consumers, hands its gradient to its inputs.
+
+    ``ready`` holds the nodes whose consumers have all handed them their gradient
+    (at first, the roots); ``waiting`` counts, for each other node, the consumers
+    still to come. A node handing on makes an input ready when it was the last.
 
     A leaf keeps in its ``.grad`` the very array a rule made for it alone (``own``: a
     new array, neither a view nor the gradient the rule was handed); any other
@@ -241,10 +274,9 @@ def _hand_on(order, gathered, retain_graph, create_graph, capture, stepping=Fals
     the derivative of each element).
     """
     own = set()
-    for node in reversed(order):
-        g = gathered.pop(node, None)
-        if g is None:  # nothing flows back through this node
-            continue
+    while ready:
+        node = ready.pop()
+        g = gathered.pop(node)
         if capture is not None:
             if id(node) in capture:
                 capture[id(node)] = g
@@ -285,6 +317,10 @@ def _hand_on(order, gathered, retain_graph, create_graph, capture, stepping=Fals
                 else:
                     gathered[p] = x + pg
                     own.add(p)
+                left = waiting[p] - 1
+                waiting[p] = left
+                if not left:
+                    ready.append(p)
                 if stepping:
                     handed.append((i, pg, _fit(vjps[i](np.ones_like(g), out, *args), like)))
         if not retain_graph:

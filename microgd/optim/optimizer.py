@@ -134,12 +134,14 @@ class Optimizer:
             self._check_if_changed(k, group)
             params_grads = []
             for i, p in enumerate(group["params"]):
-                g = p._grad_array()  # a Tensor's array (a Value's float), or None
+                g = p._grad_array()  # a Tensor's array, a Value's float, or None
                 if g is None:
                     continue
-                if (type(g) is not np.ndarray or type(p.data) is not np.ndarray
-                        or g.shape != p.data.shape):
-                    g = _raw_grad(g, p, i, k, name)  # a Value's float, or a clear error
+                data = p.data
+                if not ((type(g) is float and type(data) is float)  # the commonest two
+                        or (type(g) is np.ndarray and type(data) is np.ndarray
+                            and g.shape == data.shape)):
+                    g = _raw_grad(g, p, i, k, name)  # converted, or a clear error
                 params_grads.append((p, g))
             todo.append((group, params_grads))
         for group, params_grads in todo:

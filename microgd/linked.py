@@ -45,7 +45,8 @@ class Linked(Node):
                  "_retain", "_changed_at", "_recorded_at", "__weakref__")
 
     def _init_leaf(self, data, requires_grad=False, label=""):
-        """Fill the slots of a node no op made: ``requires_grad`` a bool, ``label`` checked."""
+        """Fill every slot, as for a node no op made (``_link`` records an op later):
+        ``requires_grad`` a bool, ``label`` checked."""
         self.data = data
         self._grad = None
         self.requires_grad = requires_grad

@@ -18,16 +18,8 @@ from .tensor_shape import ShapeMethods
 
 def _make(data, op, inputs, ctx=()):
     """A new Tensor from an op; records the op only if some input requires grad."""
-    out = Tensor.__new__(Tensor)
-    out.data = data if type(data) is np.ndarray else np.asarray(data)
-    out._grad = None
-    out.label = ""
-    out._retain = False
+    out = _const(data)
     out._ctx = ctx
-    out.requires_grad = False
-    out._op = None
-    out._parents = ()
-    out._changed_at = None
     out._recorded_at = clock[0]
     if op.view and np.may_share_memory(out.data, inputs[0].data):
         out._changed_at = _shared_version(inputs[0])
@@ -48,7 +40,7 @@ def _shared_version(x):
 
 def _const(data):
     """A new Tensor holding ``data`` (an array, or a numpy scalar made one) that records
-    nothing: a constant, a comparison, a gradient."""
+    nothing: a constant, a comparison, a gradient (and what ``_make`` starts from)."""
     out = Tensor.__new__(Tensor)
     out._init_leaf(data if type(data) is np.ndarray else np.asarray(data))
     return out

@@ -513,17 +513,24 @@ def test_tensor_programs_match_finite_differences(program):
 
 # --- against PyTorch, where it is installed --------------------------------------------------
 
+def differentiated(program, engine, leaves):
+    """Run ``program`` on ``engine``: (its outputs, those that require grad, the leaves
+    that do, and what the first order is taken with respect to)."""
+    results = program.results(engine, leaves)
+    outputs = program.outputs(results)
+    roots = [o for o in outputs if o.requires_grad]
+    leaves = [x for x in leaves if x.requires_grad]
+    wrt = leaves + [results[k] for k in program.wrt if results[k].requires_grad]
+    return outputs, roots, leaves, wrt
+
+
 def derivatives_microgd(program, leaves):
     """The outputs (and which require grad), the gradient of <outputs, w> and the gradient
     of <that gradient, u> (w and u fixed weights), as flatten() lists them. The first
     order is taken with respect to the inputs and the results program.wrt names too;
     the second with respect to the inputs only (by an intermediate result it depends on
     how each rule is written: microgd's rule for a / b reads the result, PyTorch's a)."""
-    results = program.results(OnMicrogd, leaves)
-    outputs = program.outputs(results)
-    roots = [o for o in outputs if o.requires_grad]
-    leaves = [x for x in leaves if x.requires_grad]
-    wrt = leaves + [results[k] for k in program.wrt if results[k].requires_grad]
+    outputs, roots, leaves, wrt = differentiated(program, OnMicrogd, leaves)
     if not roots:
         return flatten(outputs, [], [], [])
     ws = weights(shapes_of(roots), 1)
@@ -545,11 +552,7 @@ def derivatives_torch(torch, program):
     """What derivatives_microgd computes, with torch.autograd."""
     leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=not c)
               for x, c in zip(program.inputs, program.constant)]
-    results = program.results(OnTorch(torch), leaves)
-    outputs = program.outputs(results)
-    roots = [o for o in outputs if o.requires_grad]
-    leaves = [x for x in leaves if x.requires_grad]
-    wrt = leaves + [results[k] for k in program.wrt if results[k].requires_grad]
+    outputs, roots, leaves, wrt = differentiated(program, OnTorch(torch), leaves)
     if not roots:
         return flatten(outputs, [], [], [])
     tensors = lambda ws: [torch.as_tensor(w, dtype=torch.float64) for w in ws]  # noqa: E731

@@ -253,8 +253,6 @@ def _raw_grad(grad, p, i, k, where):
     """``grad`` (p's) as a raw float or array, checked against p's shape (p is parameter i
     of group k of the optimizer ``where``)."""
     g = data_of(grad)
-    if type(g) is np.ndarray and type(p.data) is np.ndarray and g.shape == p.data.shape:
-        return g
     if not isinstance(g, (np.ndarray, numbers.Real)) or isinstance(g, bool):
         raise TypeError(f"{where}.step: parameter {i} of group {k} has a "
                         f"grad of type {type(g).__name__}; expected a number, an array or a "

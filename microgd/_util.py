@@ -46,11 +46,17 @@ def boolean(value, name, where):
 
 
 def zero_grads(params, set_to_none):
-    """Clear gradients: a Value's to 0.0, a Tensor's to None (or zeros if not set_to_none)."""
+    """Clear gradients: a Value's to 0.0; a Tensor's to None, or, with ``set_to_none``
+    False, to zeros in place, as PyTorch (whoever holds the grad Tensor sees them).
+
+    A Tensor keeps its gradient in ``_grad`` (see Tensor.grad): clearing it makes no
+    Tensor."""
     for p in params:
         if isinstance(p, Value):
             p.grad = 0.0
-        elif set_to_none or p.grad is None:
-            p.grad = None
-        else:
+        elif set_to_none or p._grad is None:
+            p._grad = None
+        elif p.grad.requires_grad:  # made by a create_graph backward: a fresh zero grad
             p.grad = np.zeros_like(p.data)
+        else:
+            p.grad.zero_()

@@ -2,8 +2,8 @@
 
 A graph is kept in one of two shapes, each in a file of its own:
 
-- linked.py (Tensor): a node holds its op and its inputs; backward sorts the
-  nodes, then walks them;
+- linked.py (Tensor): a node holds its op and its inputs; backward counts each
+  node's uses, then walks the nodes, each once its consumers have handed it theirs;
 - tape.py (Value): a node is a place on its thread's tape, a flat list of every
   scalar op in the order it ran, which read backwards is already in order.
 
@@ -14,7 +14,7 @@ in ops.py.
 """
 
 import threading
-from contextlib import ContextDecorator, nullcontext
+from contextlib import ContextDecorator
 
 import numpy as np
 
@@ -25,17 +25,19 @@ __all__ = ["Node", "no_grad", "enable_grad", "is_grad_enabled", "grad", "toposor
 # --- grad mode ------------------------------------------------------------------------
 
 class _ThreadState(threading.local):
-    """Per thread: the grad mode, and the tape its Value ops record onto.
-
-    ``tape`` is the thread's current tape (tape.py starts it on the thread's first
-    Value op); ``recording_into`` is that tape while grad mode is on and None under
-    no_grad: one attribute read per scalar op tells it where to record.
-    """
+    """Per thread: the grad mode, and the tape its Value ops record onto (``tape``,
+    started by tape.py on the thread's first Value op)."""
 
     grad_enabled = True
 
 
 state = _ThreadState()
+
+# Per thread, what every scalar op reads first: ``taping.into`` is the thread's tape
+# while grad mode is on, None under no_grad. A plain threading.local, the fastest
+# per-thread store (a subclass's attributes take a slower path); ``into`` is missing
+# in a thread that has not recorded yet (see tape.recording).
+taping = threading.local()
 
 
 def is_grad_enabled():
@@ -47,7 +49,7 @@ def _set_grad_enabled(enabled):
     state.grad_enabled = enabled
     tape = getattr(state, "tape", None)
     if tape is not None:
-        state.recording_into = tape if enabled else None
+        taping.into = tape if enabled else None
 
 
 class _GradMode(ContextDecorator):
@@ -119,7 +121,8 @@ class Node:
       _seed(grad, what)         the seed gradient in raw form, checked against the node
       _constant(raw)            a constant node holding raw data (for create_graph)
       _fresh_grad(g)            g made fit to be stored as a .grad of its own
-      _grad_array()             the gradient as an array or a float, or None (optimizers)
+      _grad                     a leaf's gradient as kept (what optimizers read): a
+                                float (Value), an array or the Tensor made of it, or None
       _key                      what identifies the node to grad() (its gradient's key)
     """
 
@@ -187,13 +190,21 @@ def _run(roots, seeds, retain_graph, create_graph, capture=None):
     create_graph the walk runs the rules on nodes, recorded whatever the grad mode;
     a plain walk runs them on raw floats and arrays, which record nothing.
     """
-    shapes = {}  # a walk of each graph shape, with its roots
+    shapes = {}  # each graph shape's walk -> its roots and their seeds
     for root, seed in zip(roots, seeds):
         shapes.setdefault(type(root)._walk, []).append((root, seed))
-    with enable_grad() if create_graph else nullcontext():
-        for walk, pairs in shapes.items():
-            for _ in walk(*zip(*pairs), retain_graph, create_graph, capture):
-                pass  # a plain walk yields nothing: it runs to the end
+    if create_graph:
+        with enable_grad():
+            _walk_each(shapes, retain_graph, True, capture)
+    else:
+        _walk_each(shapes, retain_graph, False, capture)
+
+
+def _walk_each(shapes, retain_graph, create_graph, capture):
+    """Run each graph shape's walk on its roots (see ``_run``)."""
+    for walk, pairs in shapes.items():
+        for _ in walk(*zip(*pairs), retain_graph, create_graph, capture):
+            pass  # a plain walk yields nothing: it runs to the end
 
 
 def walk_steps(root, grad=None, retain_graph=False, capture=None, what="backward_steps()"):

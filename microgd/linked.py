@@ -44,18 +44,20 @@ class Linked(Node):
     __slots__ = ("data", "_grad", "requires_grad", "label", "_op", "_parents", "_ctx",
                  "_retain", "_changed_at", "_recorded_at", "__weakref__")
 
-    def _init_leaf(self, data, requires_grad=False, label=""):
+    def _init(self, data, requires_grad=False, label="", ctx=(), recorded_at=0):
         """Fill every slot, as for a node no op made (``_link`` records an op later):
-        ``requires_grad`` a bool, ``label`` checked."""
-        self.data = data
+        ``requires_grad`` a bool, ``label`` checked, ``data`` an array (a numpy scalar is
+        made one)."""
+        self.data = data if type(data) is np.ndarray else np.asanyarray(data)
         self._grad = None
         self.requires_grad = requires_grad
         self.label = label
         self._op = None
-        self._parents = self._ctx = ()
+        self._parents = ()
+        self._ctx = ctx
         self._retain = False
         self._changed_at = None
-        self._recorded_at = 0
+        self._recorded_at = recorded_at
 
     def _link(self, op, inputs):
         """Record that ``op`` made this node from ``inputs``."""
@@ -173,14 +175,17 @@ def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
 
     A generator: it yields nothing unless ``stepping`` (see ``_hand_on``).
     """
-    waiting = count_uses(roots)  # node -> the consumers it still waits for
-    gathered = {}  # node -> the gradient handed to it so far: this walk's own
+    waiting = count_uses(roots)  # node -> the gradients still to come to it
+    gathered = {}  # node -> the sum of the gradients come so far: this walk's own
     for root, seed in zip(roots, seeds):
         if create_graph:
             seed = root._constant(seed)
         x = gathered.get(root)
         gathered[root] = seed if x is None else x + seed
-    ready = [root for root in gathered if waiting.get(root) == 0]
+    ready = []  # a root nothing else uses, with its seed (the caller's: not the walk's own)
+    for root in roots:
+        if waiting.get(root) == 0 and root in gathered:
+            ready.append((root, gathered.pop(root), False))
     yield from _hand_on(ready, waiting, gathered, retain_graph, create_graph, capture,
                         stepping)
     if not retain_graph:
@@ -198,7 +203,7 @@ _last_freed = threading.local()  # per thread: weak references to the last freed
 def _release_the_last_freed_graph(roots):
     """Release what the graph freed before this one saved, if its root is still alive."""
     last = getattr(_last_freed, "roots", ())
-    _last_freed.roots = [weakref.ref(r) for r in roots]
+    _last_freed.roots = list(map(weakref.ref, roots))
     for ref in last:
         root = ref()
         if root is not None:
@@ -239,8 +244,7 @@ def _consumers(order):
 
 def _structure_of(node):
     husk = object.__new__(type(node))
-    husk._init_leaf(_placeholder(node.data.shape, node.data.dtype), node.requires_grad,
-                    node.label)
+    husk._init(_placeholder(node.data.shape, node.data.dtype), node.requires_grad, node.label)
     return husk
 
 
@@ -260,13 +264,14 @@ def _placeholder(shape, dtype):
 def _hand_on(ready, waiting, gathered, retain_graph, create_graph, capture, stepping=False):
     """The loop: each node, after all its consumers, hands its gradient to its inputs.
 
-    ``ready`` holds the nodes whose consumers have all handed them their gradient
-    (at first, the roots); ``waiting`` counts, for each other node, the consumers
-    still to come. A node handing on makes an input ready when it was the last.
+    ``ready`` holds ``(node, gradient, own)`` for the nodes whose gradient is
+    complete (at first, the roots'); ``waiting`` counts, for each other node, the
+    gradients still to come, and ``gathered`` sums those come so far. The last one
+    makes the node ready. A node with one consumer never waits in ``gathered``.
 
     A leaf keeps in its ``.grad`` the very array a rule made for it alone (``own``: a
-    new array, neither a view nor the gradient the rule was handed); any other
-    gradient is copied first (``_add_to_grad``), so no two ``.grad`` share memory.
+    new array, neither a view nor the gradient the rule was handed, or a sum); any
+    other gradient is copied first (``_add_to_grad``), so no two ``.grad`` share memory.
 
     A generator that yields only when ``stepping``: after each node made by an op
     has handed its gradient ``g`` on, ``(node, g, handed)``, where ``handed`` is
@@ -274,16 +279,14 @@ def _hand_on(ready, waiting, gathered, retain_graph, create_graph, capture, step
     applied to a gradient of ones (d sum(node) / d input; for an elementwise op,
     the derivative of each element).
     """
-    own = set()
     while ready:
-        node = ready.pop()
-        g = gathered.pop(node)
+        node, g, own = ready.pop()
+        op = node._op
         if capture is not None:
             if id(node) in capture:
                 capture[id(node)] = g
-        elif node._op is None or node._retain:
-            node._add_to_grad(g, node in own)
-        op = node._op
+        elif op is None or node._retain:
+            node._add_to_grad(g, own)
         if op is None:
             continue
         if not op.live:
@@ -310,18 +313,18 @@ def _hand_on(ready, waiting, gathered, retain_graph, create_graph, capture, step
                 if pg.shape != like.shape or (pg.dtype is not like.dtype
                                               and pg.dtype != like.dtype):
                     pg = _fit(pg, like)
-                x = gathered.get(p)
-                if x is None:
-                    gathered[p] = pg
-                    if not create_graph and pg is not g and pg.base is None:
-                        own.add(p)
-                else:
-                    gathered[p] = x + pg
-                    own.add(p)
                 left = waiting[p] - 1
-                waiting[p] = left
-                if not left:
-                    ready.append(p)
+                if left:
+                    waiting[p] = left
+                    x = gathered.get(p)
+                    gathered[p] = pg if x is None else x + pg
+                else:
+                    x = gathered.pop(p, None)
+                    if x is None:
+                        ready.append((p, pg, not create_graph and pg is not g
+                                      and pg.base is None))
+                    else:
+                        ready.append((p, x + pg, True))
                 if stepping:
                     handed.append((i, pg, _fit(vjps[i](np.ones_like(g), out, *args), like)))
         if not retain_graph:

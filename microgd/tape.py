@@ -27,7 +27,7 @@ big, release their data instead: see linked.py).
 import itertools
 from collections import namedtuple
 
-from .autograd import graph_freed, state
+from .autograd import graph_freed, state, taping
 from .ops import ADD, MUL, SUB
 
 OPS_PER_TAPE = 1 << 18  # the ops on a tape before a thread starts the next (see Tape)
@@ -129,11 +129,11 @@ class Tape(list):
 def recording():
     """The tape this thread's Value ops record onto, or None under no_grad.
 
-    The hot paths read ``state.recording_into`` directly, and call this only when it
-    is missing (the thread's first op).
+    The hot paths read ``taping.into`` directly, and call this only when it is
+    missing (the thread's first op).
     """
     try:
-        return state.recording_into
+        return taping.into
     except AttributeError:
         return start_tape()
 
@@ -141,8 +141,8 @@ def recording():
 def start_tape():
     """A fresh tape for this thread; returns what Value ops should record onto."""
     state.tape = Tape()
-    state.recording_into = state.tape if state.grad_enabled else None
-    return state.recording_into
+    taping.into = state.tape if state.grad_enabled else None
+    return taping.into
 
 
 class NewerTape(Exception):
@@ -257,7 +257,7 @@ def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
                     capture[key] = grads[key[1]]
     for leaf, g in gathered.items():
         if capture is None:
-            leaf._leaf_grad = leaf._leaf_grad + g
+            leaf._grad = leaf._grad + g
         elif id(leaf) in capture:
             capture[id(leaf)] = g
     if not retain_graph and any(tape is getattr(state, "tape", None) for tape, _ in walked):

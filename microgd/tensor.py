@@ -18,9 +18,8 @@ from .tensor_shape import ShapeMethods
 
 def _make(data, op, inputs, ctx=()):
     """A new Tensor from an op; records the op only if some input requires grad."""
-    out = _const(data)
-    out._ctx = ctx
-    out._recorded_at = clock[0]
+    out = Tensor.__new__(Tensor)
+    out._init(data, False, "", ctx, clock[0])
     if op.view and np.may_share_memory(out.data, inputs[0].data):
         out._changed_at = _shared_version(inputs[0])
     for p in inputs:
@@ -40,9 +39,9 @@ def _shared_version(x):
 
 def _const(data):
     """A new Tensor holding ``data`` (an array, or a numpy scalar made one) that records
-    nothing: a constant, a comparison, a gradient (and what ``_make`` starts from)."""
+    nothing: a constant, a comparison, a gradient."""
     out = Tensor.__new__(Tensor)
-    out._init_leaf(data if type(data) is np.ndarray else np.asarray(data))
+    out._init(data)
     return out
 
 
@@ -79,7 +78,7 @@ class Tensor(InPlace, ShapeMethods, Reductions, Conversions, Operators, Linked):
     __slots__ = ()
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
-        self._init_leaf(as_array(data, dtype), bool(requires_grad), checked_label(label))
+        self._init(as_array(data, dtype), bool(requires_grad), checked_label(label))
         if requires_grad:
             check_float(self, "requires_grad=True")
 
@@ -180,7 +179,7 @@ class Tensor(InPlace, ShapeMethods, Reductions, Conversions, Operators, Linked):
 
         Backward keeps the gradient's array (in ``_grad``) and the Tensor is made when
         first asked for: a training loop reads its gradients only through an optimizer,
-        which takes the arrays (``_grad_array``), so no Tensor is built for them."""
+        which takes the arrays from ``_grad``, so no Tensor is built for them."""
         g = self._grad
         if type(g) is np.ndarray:
             g = self._grad = _const(g)
@@ -194,11 +193,6 @@ class Tensor(InPlace, ShapeMethods, Reductions, Conversions, Operators, Linked):
                 raise RuntimeError(f"assigned grad has shape {g.shape}, but the tensor has "
                                    f"shape {self.shape}: they must match")
         self._grad = g
-
-    def _grad_array(self):
-        """The gradient's array, or None (what optimizers read: no Tensor is made)."""
-        g = self._grad
-        return g if g is None or type(g) is np.ndarray else g.data
 
     # --- comparisons give boolean Tensors (no grad), as PyTorch's; < <= > >= in Operators -----
     def __eq__(self, other):
@@ -319,7 +313,7 @@ def _matmul(a, b):
 def _rebuilt(cls, data, requires_grad, grad, label):
     """A leaf of class ``cls`` (Tensor, nn.Parameter) from what pickle and deepcopy keep."""
     t = cls.__new__(cls)
-    t._init_leaf(data, bool(requires_grad), checked_label(label))
+    t._init(data, bool(requires_grad), checked_label(label))
     t.grad = grad
     return t
 

@@ -11,7 +11,7 @@ import weakref
 import numpy as np
 
 from . import ops
-from .autograd import Node, checked_label, state
+from .autograd import Node, checked_label, taping
 from .operators import Operators
 from .tape import (OPS_PER_TAPE, NewerTape, contributions, place, recording, sort,
                    start_tape, walk)
@@ -40,7 +40,7 @@ def _builder(op):
             b, bd = _operand(b)
         d = forward(ad, bd)
         try:
-            tape = state.recording_into
+            tape = taping.into
         except AttributeError:  # the thread's first op
             tape = recording()
         if tape is not None and ((a is not None and a.requires_grad)
@@ -97,7 +97,7 @@ def _builder1(op):
         xd = x.data
         d = forward(xd, *ctx) if ctx else forward(xd)  # a star call costs twice a plain one
         try:
-            tape = state.recording_into
+            tape = taping.into
         except AttributeError:  # the thread's first op
             tape = recording()
         if tape is not None and x.requires_grad:
@@ -153,17 +153,17 @@ class Value(Operators, Node):
 
     A Value made by an op is a handle onto its thread's tape (``_tape``, at its
     op's ``_index``), where its op, inputs, gradient and label are kept; a leaf has
-    ``_tape`` None and keeps its gradient (``_leaf_grad``), its label (``_leaf_label``)
+    ``_tape`` None and keeps its gradient (``_grad``), its label (``_leaf_label``)
     (the gradient a backward gathers for it is the walk's own: see tape.walk).
     """
 
-    __slots__ = ("data", "requires_grad", "_leaf_grad", "_leaf_label", "_tape", "_index",
+    __slots__ = ("data", "requires_grad", "_grad", "_leaf_label", "_tape", "_index",
                  "_parents_cache", "__weakref__")
 
     def __init__(self, data, label="", requires_grad=True):
         self.data = _as_float(data)
         self.requires_grad = bool(requires_grad)
-        self._leaf_grad = 0.0
+        self._grad = 0.0
         self._leaf_label = checked_label(label)
         self._tape = self._index = None
 
@@ -187,17 +187,14 @@ class Value(Operators, Node):
     @property
     def grad(self):
         """d(output)/d(self) after backward, accumulated (every Value keeps it); 0.0 before."""
-        return self._leaf_grad if self._tape is None else self._tape.grad_at(self._index)
+        return self._grad if self._tape is None else self._tape.grad_at(self._index)
 
     @grad.setter
     def grad(self, g):
         if self._tape is None:
-            self._leaf_grad = g
+            self._grad = g
         else:
             self._tape.set_grad(self._index, g)
-
-    def _grad_array(self):
-        return self.grad  # what optimizers read: the float itself
 
     @property
     def label(self):
@@ -265,7 +262,7 @@ class Value(Operators, Node):
         if self._tape is not None:
             raise TypeError(f"cannot pickle or copy a Value made by an op "
                             f"('{self._op.name}'): use .detach() (a constant with its data)")
-        return (_leaf, (self.data, self._leaf_label, self.requires_grad, self._leaf_grad))
+        return (_leaf, (self.data, self._leaf_label, self.requires_grad, self._grad))
 
     def item(self):
         """The data as a Python float."""
@@ -330,7 +327,7 @@ def _constant(d):
     out.data = d
     out.requires_grad = False
     out._tape = out._index = None
-    out._leaf_grad = 0.0
+    out._grad = 0.0
     out._leaf_label = ""
     return out
 

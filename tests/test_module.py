@@ -102,8 +102,12 @@ def test_zero_grad_clears_tensor_and_value_grads():
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     net(np.ones((5, 2))).sum().backward()
-    net.zero_grad(set_to_none=False)
-    assert all(np.array_equal(p.grad, np.zeros_like(p.data)) for p in net.parameters())
+    held = [p.grad for p in net.parameters()]
+    net.zero_grad(set_to_none=False)  # in place, as PyTorch: a held grad Tensor sees it
+    assert all(p.grad is g and np.array_equal(g, np.zeros_like(p.data))
+               for p, g in zip(net.parameters(), held))
+    net(np.ones((5, 2))).sum().backward()
+    assert all(p.grad is g and np.any(g.data != 0) for p, g in zip(net.parameters(), held))
     vnet = nn.MLP(2, [3, 1], engine="value")
     vnet([1.0, 2.0]).backward()
     vnet.zero_grad()

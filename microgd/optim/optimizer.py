@@ -129,26 +129,26 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        todo = []
+        todo, tensors = [], []  # (group, [(parameter, raw grad)]); the Tensors stepped
         for k, group in enumerate(self.param_groups):
             self._check_if_changed(k, group)
             params_grads = []
             for i, p in enumerate(group["params"]):
-                g = p._grad_array()  # a Tensor's array, a Value's float, or None
+                g = p._grad  # a Value's float; a Tensor's array, the Tensor made of it, None
                 if g is None:
                     continue
                 data = p.data
-                if not ((type(g) is float and type(data) is float)  # the commonest two
-                        or (type(g) is np.ndarray and type(data) is np.ndarray
-                            and g.shape == data.shape)):
+                if type(g) is np.ndarray and type(data) is np.ndarray and g.shape == data.shape:
+                    tensors.append(p)  # the commonest two cases first: no call
+                elif type(g) is not float or type(data) is not float:
                     g = _raw_grad(g, p, i, k, name)  # converted, or a clear error
+                    if isinstance(p, Linked):
+                        tensors.append(p)
                 params_grads.append((p, g))
             todo.append((group, params_grads))
         for group, params_grads in todo:
             self._step_group(group, params_grads)
-        # an in-place change: the graphs that saved these parameters refuse backward
-        changed_in_place([p for _, params_grads in todo for p, _ in params_grads
-                          if isinstance(p, Linked)])
+        changed_in_place(tensors)  # the graphs that saved them refuse backward
         return loss
 
     def _check_if_changed(self, k, group):

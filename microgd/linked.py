@@ -14,10 +14,10 @@ second walk through it raises GraphFreedError. Example: ``y = (x * x).sum();
 y.backward()`` leaves y's op and x * x's op spent; ``y.backward()`` again raises.
 The arrays the graph saved (its intermediate Tensors' data) are released one
 freeing backward later, if the root is still alive then (``losses.append(loss)``):
-each intermediate Tensor that only the graph holds is replaced by its structure
-(op, shape, label), so a drawing of the old graph shows structure only. The last
-graph keeps its data, to be drawn after its backward; a graph nobody keeps dies
-by reference counting, as always.
+each intermediate Tensor that only the graph holds keeps its op, shape and label,
+and its data becomes a placeholder (``Released``), so a drawing of the old graph
+shows structure only. The last graph keeps its data, to be drawn after its
+backward; a graph nobody keeps dies by reference counting, as always.
 """
 
 import sys
@@ -211,41 +211,31 @@ def _release_the_last_freed_graph(roots):
 
 
 def _release(root):
-    """Replace each intermediate that only ``root``'s freed graph holds by its structure."""
-    order = sort([root], grad_only=False)
-    consumers = _consumers(order)
-    structure = {}
-    for node in order:
-        if node is root or node._op is None or node._op.live or node._retain:
-            continue
-        # Held by its consumers here, by ``order``, the loop and getrefcount: else by
-        # someone else too, whose Tensor must keep its data.
-        if sys.getrefcount(node) == consumers.get(id(node), 0) + 3:
-            structure[id(node)] = _structure_of(node)
-    for node in order:
-        inputs = node._parents
-        if any(id(p) in structure for p in inputs):
-            node._link(node._op, [structure.get(id(p), p) for p in inputs])
-    for node in order:
-        husk = structure.get(id(node))
-        if husk is not None:
-            husk._link(node._op, [structure.get(id(p), p) for p in node._parents])
+    """Release the data of each intermediate that only ``root``'s freed graph holds."""
+    inner, uses = _inner_nodes(root)
+    for node in inner:
+        # Held by its consumers, as a key of ``uses``, by ``inner``, the loop and
+        # getrefcount: else by someone else too, whose Tensor must keep its data.
+        if (sys.getrefcount(node) == uses[node] + 4 and not node._op.live
+                and not node._retain):
+            node.data = _placeholder(node.data.shape, node.data.dtype)
 
 
-def _consumers(order):
-    """id(node) -> how many input slots of the nodes in ``order`` hold it (a function
-    of its own: its loop variables must not hold a node while references are counted)."""
-    counts = {}
-    for node in order:
-        for p in node._parents:
-            counts[id(p)] = counts.get(id(p), 0) + 1
-    return counts
-
-
-def _structure_of(node):
-    husk = object.__new__(type(node))
-    husk._init(_placeholder(node.data.shape, node.data.dtype), node.requires_grad, node.label)
-    return husk
+def _inner_nodes(root):
+    """The nodes ops made below ``root``, each once, and node -> how many input slots
+    of the graph hold it (a function of its own: its loop variables must not hold a
+    node while references are counted)."""
+    inner, uses, stack = [], {}, [root]
+    while stack:
+        for p in stack.pop()._parents:
+            if p in uses:
+                uses[p] += 1
+            else:
+                uses[p] = 1
+                if p._op is not None:
+                    inner.append(p)
+                    stack.append(p)
+    return inner, uses
 
 
 _placeholders = {}  # (shape, dtype) -> its Released array: one per kind, shared read-only

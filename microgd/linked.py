@@ -12,12 +12,14 @@ Freeing: a walk without retain_graph replaces each node's op by the op's spent
 twin (``op.live`` is False). The node still names its op for drawings, and a
 second walk through it raises GraphFreedError. Example: ``y = (x * x).sum();
 y.backward()`` leaves y's op and x * x's op spent; ``y.backward()`` again raises.
-The arrays the graph saved (its intermediate Tensors' data) are released one
-freeing backward later, if the root is still alive then (``losses.append(loss)``):
+The arrays the graph saved (its intermediate Tensors' data) are released two
+freeing backwards later, if the root is still alive then (``losses.append(loss)``):
 each intermediate Tensor that only the graph holds keeps its op, shape and label,
 and its data becomes a placeholder (``Released``), so a drawing of the old graph
-shows structure only. The last graph keeps its data, to be drawn after its
-backward; a graph nobody keeps dies by reference counting, as always.
+shows structure only. The last two graphs keep their data: the last to be drawn
+after its backward, the one before so that a loop keeping the previous step's
+loss (``loss = train_step()``) pays for no release. A graph nobody keeps dies by
+reference counting, as always.
 """
 
 import sys
@@ -189,7 +191,7 @@ def walk(roots, seeds, retain_graph, create_graph, capture, stepping=False):
     yield from _hand_on(ready, waiting, gathered, retain_graph, create_graph, capture,
                         stepping)
     if not retain_graph:
-        _release_the_last_freed_graph(roots)
+        _release_kept_graphs(roots)
 
 
 class Released(np.ndarray):
@@ -197,14 +199,15 @@ class Released(np.ndarray):
     no values (a read-only view of one zero). Drawings show such nodes as structure."""
 
 
-_last_freed = threading.local()  # per thread: weak references to the last freed roots
+_last_freed = threading.local()  # per thread: weak references to the roots of the last two
 
 
-def _release_the_last_freed_graph(roots):
-    """Release what the graph freed before this one saved, if its root is still alive."""
-    last = getattr(_last_freed, "roots", ())
-    _last_freed.roots = list(map(weakref.ref, roots))
-    for ref in last:
+def _release_kept_graphs(roots):
+    """Release what the graph freed two backwards before this one saved, if its root is
+    still alive; remember ``roots``."""
+    older, newer = getattr(_last_freed, "roots", ((), ()))
+    _last_freed.roots = newer, list(map(weakref.ref, roots))
+    for ref in older:
         root = ref()
         if root is not None:
             _release(root)

@@ -132,7 +132,7 @@ def _rss_growth(step, steps):
 
 def test_keeping_every_steps_loss_keeps_structure_not_arrays():
     # Issue 14: losses.append(loss) kept each step's graph, ~3 MB a step on the lesson's
-    # 1-100-100-1 MLP. Its saved arrays are released one backward later; its structure stays.
+    # 1-100-100-1 MLP. Its saved arrays are released two backwards later; its structure stays.
     rng = np.random.default_rng(0)
     X, y = Tensor(rng.random((100, 1))), Tensor(rng.random((100, 1)))
     model = nn.MLP(1, [100, 100, 1])
@@ -160,7 +160,9 @@ def test_a_kept_intermediate_keeps_its_data():
     h = x * 3.0  # the user holds h: its data must stay, as in PyTorch
     first = (h.exp() * 2.0).sum()
     first.backward()
-    (x * 1.0).sum().backward()  # the next freeing backward releases first's graph
+    (x * 1.0).sum().backward()  # the previous step's graph keeps its data (loss = step())
+    np.testing.assert_array_equal(first._parents[0]._parents[0].data, np.exp([3.0, 6.0]))
+    (x * 2.0).sum().backward()  # the second freeing backward after it releases it
     np.testing.assert_array_equal(h.data, [3.0, 6.0])
     exp_node = first._parents[0]._parents[0]
     from microgd.linked import Released
@@ -174,5 +176,6 @@ def test_a_released_graph_is_drawn_as_structure():
     first = ((x * 3.0).exp() * 2.0).sum()
     first.backward()
     (x * 1.0).sum().backward()
+    (x * 2.0).sum().backward()
     source = mg.draw_graph(first).source
     assert source.count("data freed") == 3 and "exp" in source

@@ -215,30 +215,13 @@ def _release_kept_graphs(roots):
 
 def _release(root):
     """Release the data of each intermediate that only ``root``'s freed graph holds."""
-    inner, uses = _inner_nodes(root)
-    for node in inner:
-        # Held by its consumers, as a key of ``uses``, by ``inner``, the loop and
-        # getrefcount: else by someone else too, whose Tensor must keep its data.
-        if (sys.getrefcount(node) == uses[node] + 4 and not node._op.live
-                and not node._retain):
+    uses = count_uses([root])  # every node an op made below root requires grad
+    for node in uses:
+        # Held by its consumers, as a key of ``uses``, by the loop and getrefcount: else
+        # by someone else too, whose Tensor must keep its data.
+        if (node is not root and node._op is not None and not node._op.live
+                and not node._retain and sys.getrefcount(node) == uses[node] + 3):
             node.data = _placeholder(node.data.shape, node.data.dtype)
-
-
-def _inner_nodes(root):
-    """The nodes ops made below ``root``, each once, and node -> how many input slots
-    of the graph hold it (a function of its own: its loop variables must not hold a
-    node while references are counted)."""
-    inner, uses, stack = [], {}, [root]
-    while stack:
-        for p in stack.pop()._parents:
-            if p in uses:
-                uses[p] += 1
-            else:
-                uses[p] = 1
-                if p._op is not None:
-                    inner.append(p)
-                    stack.append(p)
-    return inner, uses
 
 
 _placeholders = {}  # (shape, dtype) -> its Released array: one per kind, shared read-only
